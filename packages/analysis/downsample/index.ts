@@ -1,0 +1,1 @@
+export { lowerBound, type M4Result, m4, type NumberArray, stepOrder, upperBound } from './m4';
