@@ -79,7 +79,7 @@ export function m4(
     const end = b === nb - 1 ? hi : lowerBound(x, xmin + (b + 1) / scale, i + 1, hi);
     for (; i < end; i++) {
       const v = y[i];
-      if (v !== v) {
+      if (Number.isNaN(v)) {
         if (nanI < 0) nanI = i;
       } else {
         if (v < minV || minI < 0) {
