@@ -1,0 +1,183 @@
+"""NanSentinel: name the module where NaN/Inf first appears, forward and backward.
+
+Forward: a hook on every module sums its output (one reduction; NaN and Inf survive a sum) and
+checks that one number. Only when the sum is not finite does it look closer: the module is the
+origin if all of its inputs are finite (a non-finite sum of finite values is an overflow of the sum,
+not of the output, and is checked element-wise). Hooks fire when a module finishes, so a child is
+checked before its parent and the innermost module that produced the value is named.
+
+Backward: on every training pass the sentinel hooks the gradient arriving at each module's output
+and the gradients it sends to its inputs and parameters. It names the first module whose incoming
+gradient was finite but outgoing one was not; a NaN gradient at the model's output comes from the
+loss; one that no module sent comes from code in the enclosing module's forward.
+
+This costs one reduction and one scalar check per module per pass, against
+torch.autograd.set_detect_anomaly(True), which records a Python stack for every operation.
+"""
+
+import warnings
+
+import torch
+from torch import nn
+
+from .watch import _first_tensor, current
+
+
+class NonFiniteError(FloatingPointError):
+    """Raised by NanSentinel(on_nan="raise"); `module`, `step` and `phase` say where."""
+
+    def __init__(self, message: str, module: str, step: int, phase: str):
+        super().__init__(message)
+        self.module, self.step, self.phase = module, step, phase
+
+
+def _tensors(x):
+    if isinstance(x, torch.Tensor):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _tensors(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from _tensors(v)
+
+
+def _finite(t: torch.Tensor) -> bool:
+    if not (t.is_floating_point() or t.is_complex()):
+        return True
+    with torch.no_grad():
+        s = t.sum()
+        if bool(torch.isfinite(s)):
+            return True
+        return bool(torch.isfinite(t).all())  # the sum may overflow while every element is finite
+
+
+class NanSentinel:
+    """Watch `model` for the first NaN/Inf.
+
+    on_nan: "raise" (NonFiniteError from the hook, at the module that produced it), "warn", or
+    "record" (only set `self.found`). backward: also locate non-finite gradients. writer: a
+    SummaryWriter (default: the current watch()'s) that gets a text summary `nan_sentinel`.
+    """
+
+    def __init__(self, model: nn.Module, on_nan: str = "raise", backward: bool = True, writer=None):
+        if on_nan not in ("raise", "warn", "record"):
+            raise ValueError(f'NanSentinel: on_nan must be "raise", "warn" or "record", got {on_nan!r}')
+        self.model = model
+        self.on_nan = on_nan
+        self.backward = backward
+        self.writer = writer
+        self.step = -1
+        self.found = None  # {"module", "step", "phase", "message"} once something was found
+        self._grad_out_ok = {}
+        self._suspect = None
+        self._root = type(model).__name__
+        names = {m: n or self._root for n, m in model.named_modules()}
+        self._handles = [model.register_forward_pre_hook(self._begin)]
+        for m, name in names.items():
+            self._handles.append(m.register_forward_hook(self._forward_hook(name)))
+        if backward:
+            owner = {}
+            for mname, m in model.named_modules():
+                for pname, p in m.named_parameters(recurse=False):
+                    owner[p] = (names[m], f"{mname}.{pname}" if mname else pname)
+            for p, (mod, pname) in owner.items():
+                if p.requires_grad:
+                    self._handles.append(p.register_hook(self._grad_in_hook(mod, f"parameter {pname}")))
+
+    def _begin(self, module, inputs):
+        if module.training and torch.is_grad_enabled():
+            self.step += 1
+        self._grad_out_ok = {}
+        if self.found is None and not all(_finite(t) for t in _tensors(inputs)):
+            self._report(self._name(module), "forward", "the model's input already contains NaN/Inf")
+
+    def _name(self, module):
+        return next((n or type(self.model).__name__ for n, m in self.model.named_modules() if m is module), "?")
+
+    def _forward_hook(self, name):
+        def hook(module, inputs, output):
+            if self.found is not None:
+                return
+            outs = [t for t in _tensors(output) if t.is_floating_point()]
+            if all(_finite(t) for t in outs):
+                if self.backward and torch.is_grad_enabled():
+                    self._hook_backward(name, inputs, outs)
+                return
+            if all(_finite(t) for t in _tensors(inputs)):
+                self._report(name, "forward", f"{name} produced NaN/Inf from finite inputs")
+
+        return hook
+
+    def _hook_backward(self, name, inputs, outs):
+        for t in outs:
+            if t.requires_grad:
+                t.register_hook(self._grad_out_hook(name))
+        for t in _tensors(inputs):
+            if t.requires_grad and t.is_floating_point():
+                t.register_hook(self._grad_in_hook(name, "input"))
+
+    def _grad_out_hook(self, name):
+        def hook(grad):
+            if self.found is not None:
+                return
+            ok = _finite(grad)
+            self._grad_out_ok[name] = ok
+            if ok:
+                return
+            if name == self._root:
+                self._report(name, "backward", "the gradient of the loss with respect to the model's output is NaN/Inf")
+            elif self._suspect is None:  # wait: the consumer's own hooks may name the module responsible
+                self._suspect = name
+                torch.autograd.Variable._execution_engine.queue_callback(self._end_backward)
+
+        return hook
+
+    def _end_backward(self):
+        """Nothing named a module during this backward pass: blame the innermost enclosing module
+        whose output gradient was finite (its forward code outside submodules made the NaN)."""
+        suspect, self._suspect = self._suspect, None
+        if self.found is not None or suspect is None:
+            return
+        parts = suspect.split(".")
+        for i in range(len(parts) - 1, -1, -1):
+            parent = ".".join(parts[:i]) if i else self._root
+            if self._grad_out_ok.get(parent):
+                self._report(parent, "backward", f"code in the forward of {parent} (outside its submodules) "
+                             f"sent a NaN/Inf gradient to {suspect}")  # fmt: skip
+                return
+        self._report(suspect, "backward", f"the gradient arriving at the output of {suspect} is already NaN/Inf")
+
+    def _grad_in_hook(self, name, what):
+        def hook(grad):
+            if self.found is not None or _finite(grad):
+                return
+            if self._grad_out_ok.get(name, True):
+                self._report(name, "backward", f"{name} turned a finite gradient into NaN/Inf ({what})")
+
+        return hook
+
+    def _report(self, module: str, phase: str, message: str) -> None:
+        text = f"step {self.step}, {phase}: {message}"
+        self.found = {"module": module, "step": self.step, "phase": phase, "message": text}
+        writer = self.writer
+        if writer is None and current() is not None:
+            writer = current().writer
+        if writer is not None:
+            writer.add_text("nan_sentinel", f"**{module}**: {text}", max(self.step, 0))
+            writer.flush()
+        if self.on_nan == "raise":
+            raise NonFiniteError(f"NaN/Inf first appeared in {module}: {text}", module, self.step, phase)
+        if self.on_nan == "warn":
+            warnings.warn(f"tensorscope NanSentinel: NaN/Inf first appeared in {module}: {text}", stacklevel=2)
+
+    def close(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
