@@ -53,7 +53,8 @@ def act_vector(t: torch.Tensor, saturation: str = None) -> torch.Tensor:
     y = t.detach()
     if not y.is_floating_point():
         y = y.to(torch.float32)
-    std, mean = torch.std_mean(y) if y.numel() > 1 else (torch.zeros((), device=y.device), y.reshape(-1).mean())
+    mean = y.mean()  # mean() and std() rather than std_mean(): they round like what users compute
+    std = y.std() if y.numel() > 1 else torch.zeros((), device=y.device)
     zero = (y == 0).sum() / max(y.numel(), 1)
     if saturation == "tanh":
         sat = (y.abs() > 0.97).sum() / max(y.numel(), 1)

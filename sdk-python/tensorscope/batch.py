@@ -22,7 +22,8 @@ def batch_summary(x: torch.Tensor) -> dict:
     f = t[finite] if bool(n_finite < t.numel()) else t.reshape(-1)
     if f.numel() == 0:
         f = torch.zeros(1, device=t.device)
-    std, mean = torch.std_mean(f) if f.numel() > 1 else (torch.zeros((), device=t.device), f.mean())
+    mean = f.mean()
+    std = f.std() if f.numel() > 1 else torch.zeros((), device=t.device)
     stats = torch.stack(
         [mean, std, f.min(), f.max(), torch.isnan(t).sum().to(mean.dtype), torch.isinf(t).sum().to(mean.dtype)]
     )

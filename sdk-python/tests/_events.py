@@ -81,7 +81,7 @@ def fields(b: bytes):
 
 
 def _histo(b):
-    h = {"bucket_limit": [], "bucket": []}
+    h = {"min": 0.0, "max": 0.0, "num": 0.0, "sum": 0.0, "sum_squares": 0.0, "bucket_limit": [], "bucket": []}
     names = {1: "min", 2: "max", 3: "num", 4: "sum", 5: "sum_squares"}
     for num, _, v in fields(b):
         if num in names:
