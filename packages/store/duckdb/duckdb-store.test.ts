@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CHUNK, DuckDBStore } from './duckdb-store';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ts-store-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function columns(from: number, n: number) {
+  const steps = new Int32Array(n);
+  const wallTimes = new Float64Array(n);
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    steps[i] = from + i;
+    wallTimes[i] = 1_700_000_000 + (from + i) / 10;
+    values[i] = Math.fround(Math.sin(from + i));
+  }
+  return { steps, wallTimes, values };
+}
+
+describe('DuckDBStore', () => {
+  it('stores scalars across chunk boundaries, tops up the tail chunk, and persists them', async () => {
+    const dir = tempDir();
+    const { store, rebuilt } = await DuckDBStore.open(dir);
+    expect(rebuilt).toBe('missing');
+    await store.appendScalars('a', 'loss', columns(0, CHUNK + 10), CHUNK + 10);
+    await store.commit();
+    // live tailing: small appends go into the last chunk
+    for (let k = 0; k < 5; k++) {
+      await store.appendScalars('a', 'loss', columns(CHUNK + 10 + k * 3, 3), 3);
+      await store.commit();
+    }
+    const n = CHUNK + 25;
+    const got = (await store.scalars(['a', 'missing'], 'loss')).get('a');
+    expect(got?.steps.length).toBe(n);
+    const want = columns(0, n);
+    expect(Array.from(got?.steps ?? [])).toEqual(Array.from(want.steps));
+    expect(Array.from(got?.values ?? [])).toEqual(Array.from(want.values));
+    expect(got?.wallTimes[n - 1]).toBe(want.wallTimes[n - 1]);
+    expect(await store.runs()).toEqual([
+      {
+        name: 'a',
+        issues: [],
+        tags: [{ tag: 'loss', kind: 'scalar', count: n, first_step: 0, last_step: n - 1 }],
+      },
+    ]);
+    await store.close();
+
+    const again = await DuckDBStore.open(dir);
+    expect(again.rebuilt).toBeUndefined();
+    expect((await again.store.runs())[0].tags[0].count).toBe(n);
+    // the tail chunk is found again after reopening
+    await again.store.appendScalars('a', 'loss', columns(n, 1), 1);
+    await again.store.commit();
+    expect((await again.store.scalars(['a'], 'loss')).get('a')?.steps.length).toBe(n + 1);
+    await again.store.close();
+  });
+
+  it('hides uncommitted writes from readers', async () => {
+    const { store } = await DuckDBStore.open(tempDir());
+    await store.appendScalars('r', 'x', columns(0, 5), 5);
+    expect(await store.runs()).toEqual([]);
+    await store.commit();
+    expect((await store.runs())[0].tags[0].count).toBe(5);
+    await store.close();
+  });
+
+  it('keeps non-scalar points with their blobs, file states and issues', async () => {
+    const dir = tempDir();
+    const { store } = await DuckDBStore.open(dir);
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    await store.appendPoints('r', 'img', 'image', [
+      { step: 3, wallTime: 10, body: '{"width":1}', blobs: [{ contentType: 'image/png', data: png }] },
+    ]);
+    await store.setIssues('r', [{ file: 'f', offset: 42, message: 'data CRC mismatch' }]);
+    await store.setFileState('r', { path: '/x/f', size: 100, mtimeMs: 5, offset: 90 });
+    await store.commit();
+    await store.close();
+    const { store: s2 } = await DuckDBStore.open(dir);
+    expect(await s2.points('r', 'img')).toEqual([{ step: 3, wallTime: 10, body: '{"width":1}' }]);
+    const b = await s2.blob('r', 'img', 3, 0);
+    expect(b?.contentType).toBe('image/png');
+    expect(Array.from(b?.data ?? [])).toEqual(Array.from(png));
+    expect(await s2.blob('r', 'img', 3, 1)).toBeUndefined();
+    expect(await s2.fileStates('r')).toEqual([{ path: '/x/f', size: 100, mtimeMs: 5, offset: 90 }]);
+    expect((await s2.runs())[0].issues).toEqual([{ file: 'f', offset: 42, message: 'data CRC mismatch' }]);
+    await s2.close();
+  });
+
+  it('purges points at or after a step, and removes runs', async () => {
+    const { store } = await DuckDBStore.open(tempDir());
+    await store.appendScalars('r', 'x', columns(0, 100), 100);
+    await store.appendPoints(
+      'r',
+      't',
+      'text',
+      [0, 1, 2].map((step) => ({ step, wallTime: step, body: '{}' })),
+    );
+    await store.appendScalars('q', 'x', columns(0, 10), 10);
+    await store.purge('r', 40);
+    await store.commit();
+    const got = (await store.scalars(['r'], 'x')).get('r');
+    expect(got?.steps.length).toBe(40);
+    expect(got?.steps[39]).toBe(39);
+    expect((await store.points('r', 't')).map((p) => p.step)).toEqual([0, 1, 2]);
+    await store.purge('r', 1, ['t']);
+    await store.removeRun('q');
+    await store.commit();
+    expect((await store.points('r', 't')).map((p) => p.step)).toEqual([0]);
+    expect((await store.runs()).map((r) => r.name)).toEqual(['r']);
+    expect((await store.scalars(['q'], 'x')).size).toBe(0);
+    await store.close();
+  });
+
+  it('rebuilds an index DuckDB cannot open', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'index.duckdb'), 'this is not a database '.repeat(500));
+    const { store, rebuilt } = await DuckDBStore.open(dir);
+    expect(rebuilt).toBe('corrupt');
+    await store.appendScalars('r', 'x', columns(0, 3), 3);
+    await store.commit();
+    expect((await store.runs())[0].tags[0].count).toBe(3);
+    await store.close();
+  });
+});

@@ -1,0 +1,13 @@
+export { cacheDirFor, cacheRoot } from './cache-dir';
+export { CHUNK, DuckDBStore, type OpenResult } from './duckdb/duckdb-store';
+export type {
+  FileState,
+  RunSummary,
+  ScalarArrays,
+  ScalarColumns,
+  Store,
+  StoredBlob,
+  StoredPoint,
+  TagMetadata,
+  TagSummary,
+} from './store';

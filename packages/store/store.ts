@@ -1,0 +1,97 @@
+/**
+ * The storage interface behind the dashboards. The tfevents files stay the source of truth: a Store
+ * is an index that can always be rebuilt. DuckDB (embedded, one file in a cache directory) is the
+ * default implementation; a PostgreSQL one can implement the same interface for a shared server.
+ */
+import type { Kind, ReadIssue } from '@tensorscope/formats/tfevents';
+
+export interface TagSummary {
+  tag: string;
+  kind: Kind;
+  count: number;
+  first_step: number;
+  last_step: number;
+}
+
+export interface RunSummary {
+  name: string;
+  tags: TagSummary[];
+  issues: ReadIssue[];
+}
+
+/** One scalar series, columns in file order (after restart semantics). */
+export interface ScalarColumns {
+  steps: Float64Array;
+  wallTimes: Float64Array;
+  values: Float64Array;
+}
+
+/** Scalar points to append: the reader's compact columns (int32 steps, float32 values) or Float64. */
+export interface ScalarArrays {
+  steps: Int32Array | Float64Array;
+  wallTimes: Float64Array;
+  values: Float32Array | Float64Array;
+}
+
+/** A non-scalar point: its JSON body (kind-specific, API-ready) and any binary payloads (images, audio). */
+export interface StoredPoint {
+  step: number;
+  wallTime: number;
+  body: string;
+  blobs?: StoredBlob[];
+}
+
+export interface StoredBlob {
+  contentType: string;
+  data: Uint8Array;
+}
+
+/** How far a file has been indexed, to resume tailing instead of re-reading. */
+export interface FileState {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** byte offset after the last complete record indexed */
+  offset: number;
+}
+
+/** Per-tag summary metadata worth keeping across restarts (the plugin that wrote it). */
+export interface TagMetadata {
+  pluginName: string;
+  pluginContent: Uint8Array;
+}
+
+export interface Store {
+  // ---- writes (the ingest loop) ----
+  appendScalars(
+    run: string,
+    tag: string,
+    columns: ScalarArrays,
+    length: number,
+    meta?: TagMetadata,
+  ): Promise<void>;
+  appendPoints(
+    run: string,
+    tag: string,
+    kind: Kind,
+    points: StoredPoint[],
+    meta?: TagMetadata,
+  ): Promise<void>;
+  /** Drop a tag's points with step >= fromStep (TensorBoard's purge after a restart). */
+  purge(run: string, fromStep: number, tags?: string[]): Promise<void>;
+  setIssues(run: string, issues: ReadIssue[]): Promise<void>;
+  setFileState(run: string, state: FileState): Promise<void>;
+  removeRun(run: string): Promise<void>;
+  /** Make everything written so far durable and visible to readers. */
+  commit(): Promise<void>;
+
+  // ---- reads ----
+  runs(): Promise<RunSummary[]>;
+  fileStates(run: string): Promise<FileState[]>;
+  tagMetadata(run: string, tag: string): TagMetadata | undefined;
+  /** Scalar columns of `tag` for each of `runs` that has it, in file order. */
+  scalars(runs: readonly string[], tag: string): Promise<Map<string, ScalarColumns>>;
+  points(run: string, tag: string): Promise<StoredPoint[]>;
+  blob(run: string, tag: string, step: number, index: number): Promise<StoredBlob | undefined>;
+  close(): Promise<void>;
+}
