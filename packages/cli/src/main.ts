@@ -38,7 +38,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(await help());
       return name ? 0 : 2;
     }
-    if (!commandNames().includes(name)) throw new UsageError(`unknown command "${name}"; run tensorscope --help.`);
+    if (!commandNames().includes(name))
+      throw new UsageError(`unknown command "${name}"; run tensorscope --help.`);
     return await (await load(name)).run(rest);
   } catch (err) {
     if (err instanceof UsageError || (err instanceof Error && err.name === 'ModelError')) {

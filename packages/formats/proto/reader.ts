@@ -142,7 +142,8 @@ export class ProtoReader {
   /** Length of a length-delimited field; checked against the message end. */
   len(): number {
     const n = this.uint32();
-    if (this.pos + n > this.end) throw new ProtoError('length-delimited field runs past the end of the message');
+    if (this.pos + n > this.end)
+      throw new ProtoError('length-delimited field runs past the end of the message');
     return n;
   }
 
@@ -177,9 +178,12 @@ export class ProtoReader {
       case WIRE_I64:
         this.pos += 8;
         break;
-      case WIRE_LEN:
-        this.pos += this.len();
+      case WIRE_LEN: {
+        // not `this.pos += this.len()`: that reads pos before len() advances it past the length
+        const n = this.len();
+        this.pos += n;
         return;
+      }
       case WIRE_I32:
         this.pos += 4;
         break;
@@ -192,7 +196,8 @@ export class ProtoReader {
   /** Reads a repeated numeric field, packed or not, appending to out. */
   packed(wireType: number, read: (r: ProtoReader) => number, out: number[]): void {
     if (wireType === WIRE_LEN) {
-      const end = this.pos + this.len();
+      const n = this.len();
+      const end = this.pos + n;
       while (this.pos < end) out.push(read(this));
     } else out.push(read(this));
   }

@@ -18,6 +18,12 @@ export class ProtoWriter {
     this.view = new DataView(next.buffer);
   }
 
+  /** Runs a builder over this writer (for chained construction). */
+  also(build: (w: ProtoWriter) => void): this {
+    build(this);
+    return this;
+  }
+
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
@@ -85,6 +91,14 @@ export class ProtoWriter {
   bytes(field: number, v: Uint8Array): this {
     this.key(field, WIRE_LEN);
     this.varint(v.length);
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+    return this;
+  }
+
+  /** Appends already-encoded bytes (whole fields copied from another message). */
+  raw(v: Uint8Array): this {
     this.ensure(v.length);
     this.buf.set(v, this.pos);
     this.pos += v.length;
