@@ -1,0 +1,137 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { runColor } from '../lib/colors';
+import { compareNatural, filterRegex } from '../lib/tags';
+import { parseView, serializeView, type Theme, type ViewState } from '../lib/viewState';
+import { plugins } from '../plugins';
+import { apiPath, getJson } from './api';
+import { IssuesBanner } from './IssuesBanner';
+import { RunsSidebar } from './RunsSidebar';
+import type { RunInfo, RunsResponse } from './types';
+import { useEvents } from './useEvents';
+
+const token = new URLSearchParams(location.search).get('token');
+
+function systemTheme(): Theme {
+  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+export function App() {
+  const [view, setView] = useState<ViewState>(() => parseView(location.search));
+  const [runs, setRuns] = useState<RunInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const update = useCallback((patch: Partial<ViewState>) => setView((v) => ({ ...v, ...patch })), []);
+  useEffect(() => {
+    const url = serializeView(view, token) || location.pathname;
+    if (url !== location.search) history.replaceState(null, '', url);
+  }, [view]);
+  useEffect(() => {
+    const onPop = () => setView(parseView(location.search));
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+
+  const theme = view.theme ?? systemTheme();
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  const loadRuns = useCallback(() => {
+    getJson<RunsResponse>(apiPath('runs')).then(
+      (r) => {
+        setRuns([...r.runs].sort((a, b) => compareNatural(a.name, b.name)));
+        setError(null);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, []);
+  useEffect(loadRuns, [loadRuns]);
+  const { versionOf, live } = useEvents(loadRuns);
+
+  const runFilter = useMemo(() => filterRegex(view.runFilter), [view.runFilter]);
+  const selected = useMemo(() => {
+    const hidden = new Set(view.hidden);
+    return (runs ?? []).filter((r) => !hidden.has(r.name) && runFilter.test(r.name));
+  }, [runs, view.hidden, runFilter]);
+  const color = useCallback((run: string) => runColor(run, theme), [theme]);
+
+  const available = useMemo(
+    () =>
+      plugins.filter((p) =>
+        p.available
+          ? p.available(runs ?? [])
+          : (runs ?? []).some((r) => r.tags.some((t) => p.kinds.includes(t.kind))),
+      ),
+    [runs],
+  );
+  const active = available.find((p) => p.id === view.tab) ?? available[0];
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true" />
+          tensorscope
+        </div>
+        <nav className="tabs" aria-label="Dashboards">
+          {available.map((p) => (
+            <button
+              type="button"
+              key={p.id}
+              className={p === active ? 'tab active' : 'tab'}
+              aria-current={p === active ? 'page' : undefined}
+              onClick={() => update({ tab: p.id })}
+            >
+              {p.title}
+            </button>
+          ))}
+        </nav>
+        <div className="topbar-right">
+          <span
+            className={live ? 'live on' : 'live'}
+            title={live ? 'Receiving live updates' : 'Not connected'}
+          >
+            {live ? 'live' : 'offline'}
+          </span>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+            title="Toggle theme"
+            onClick={() => update({ theme: theme === 'dark' ? 'light' : 'dark' })}
+          >
+            {theme === 'dark' ? '☀' : '☾'}
+          </button>
+        </div>
+      </header>
+      <RunsSidebar
+        runs={runs ?? []}
+        view={view}
+        update={update}
+        color={color}
+        filterError={runFilter.error}
+      />
+      <main className="content">
+        {error && <div className="banner error">{error}</div>}
+        {runs && <IssuesBanner runs={runs} />}
+        {!runs && !error && <div className="empty">Loading runs…</div>}
+        {runs && runs.length === 0 && <div className="empty">No runs found in the logdir yet.</div>}
+        {runs && runs.length > 0 && !active && (
+          <div className="empty">The runs hold no data a dashboard can show.</div>
+        )}
+        {runs && active && (
+          <active.View
+            key={active.id}
+            runs={runs}
+            selected={selected}
+            color={color}
+            view={view}
+            update={update}
+            versionOf={versionOf}
+            theme={theme}
+          />
+        )}
+      </main>
+    </div>
+  );
+}
