@@ -12,6 +12,8 @@ export type DType =
   | 'float8e4m3fnuz'
   | 'float8e5m2'
   | 'float8e5m2fnuz'
+  | 'float8e8m0'
+  | 'float4e2m1'
   | 'int4'
   | 'uint4'
   | 'int8'
@@ -73,6 +75,10 @@ export interface ValueInfo {
   name: string;
   dtype?: DType;
   shape?: Dim[];
+  /** the full type when it is not a plain tensor: `sequence<float32>`, `optional<int64>`, `map<string,float32>` */
+  type?: string;
+  /** true when the shape was derived by shape inference rather than stored in the file */
+  inferred?: boolean;
 }
 
 export type AttrValue =
@@ -84,6 +90,9 @@ export type AttrValue =
   | { tensor: TensorInfo }
   | { graph: Graph }
   | { graphs: Graph[] }
+  | { tensors: TensorInfo[] }
+  /** a function-body attribute that refers to an attribute of the calling node (ONNX ref_attr_name) */
+  | { ref: string }
   | null;
 
 export interface GraphNode {
@@ -94,8 +103,13 @@ export interface GraphNode {
   domain?: string;
   /** value names consumed (empty string = omitted optional input) */
   inputs: string[];
+  /** nodes that must run first without passing a value (TensorFlow `^name` inputs) */
+  controlInputs?: string[];
   outputs: string[];
   attributes: Record<string, AttrValue>;
+  /** the stored type of each attribute when the format has one (ONNX: float, int, string, tensor, graph,
+   * floats, ints, strings, tensors, graphs, sparse_tensor, type_proto, ...): numbers alone lose int vs float */
+  attributeTypes?: Record<string, string>;
   /** subgraphs of control-flow ops (If: then_branch/else_branch, Loop/Scan: body) */
   subgraphs?: Record<string, Graph>;
   /** module path derived from names: ['layer1', '0', 'conv1'] */
@@ -112,6 +126,10 @@ export interface Graph {
   values: Map<string, ValueInfo>;
   /** weights by value name */
   initializers: Map<string, TensorInfo>;
+  /** for a function body (ONNX FunctionProto): its domain and the attribute names it accepts */
+  domain?: string;
+  attributeNames?: string[];
+  docString?: string;
 }
 
 /** A finding about the model's weights or structure (ids shared with the doctor). */
@@ -133,6 +151,10 @@ export interface Model {
   graph?: Graph;
   /** every tensor stored in the file */
   tensors: TensorInfo[];
+  /** operator set version per domain ('' is the default ONNX domain) */
+  opsetImports?: Record<string, number>;
+  /** model-local functions (ONNX FunctionProto), callable as ops of their domain */
+  functions?: Graph[];
   /** extra listings a format offers (TorchScript code files, Keras config) */
   extras?: Record<string, unknown>;
 }

@@ -1,0 +1,71 @@
+/**
+ * ONNX models (.onnx): graph, subgraphs, functions, value_info and initializers; weights stay in the
+ * file (or its external data files) until read.
+ */
+import {
+  type Graph,
+  type Model,
+  ModelError,
+  type ModelFormat,
+  type ModelSource,
+  type TensorInfo,
+} from '../model';
+import { ProtoError, ProtoReader } from '../proto';
+import { decodeModelProto } from './decode';
+import { inferShapes } from './shapes';
+import { readSkeleton } from './skeleton';
+
+/** ModelProto fields that may follow ir_version (field 1) at the start of a file */
+const SECOND_TAGS = new Set([0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72, 0xca]);
+
+function looksLikeModelProto(head: Uint8Array): boolean {
+  if (head[0] !== 0x08 || head[1] === 0 || head[1] > 0x20) return false;
+  return SECOND_TAGS.has(head[2]);
+}
+
+export const onnx: ModelFormat = {
+  id: 'onnx',
+  detect(source, head) {
+    return /\.onnx$/i.test(source.name) || looksLikeModelProto(head);
+  },
+  open: openOnnx,
+};
+
+/** Every initializer of a graph and of its subgraphs, outer graph first. */
+function allInitializers(g: Graph, out: TensorInfo[] = []): TensorInfo[] {
+  out.push(...g.initializers.values());
+  for (const n of g.nodes) for (const sub of Object.values(n.subgraphs ?? {})) allInitializers(sub, out);
+  return out;
+}
+
+export async function openOnnx(source: ModelSource): Promise<Model> {
+  if (source.size === 0) throw new ModelError(source.name, 'is empty');
+  const ctx = { file: source.name, source };
+  let decoded: ReturnType<typeof decodeModelProto>;
+  try {
+    decoded = decodeModelProto(new ProtoReader(await readSkeleton(source)), ctx);
+  } catch (err) {
+    if (!(err instanceof ProtoError)) throw err;
+    throw new ModelError(source.name, `is not a valid ONNX model: ${err.message}`);
+  }
+  const { graph } = decoded;
+  if (!graph || !decoded.irVersion) {
+    throw new ModelError(
+      source.name,
+      `is not an ONNX model (it has no ${decoded.irVersion ? 'graph' : 'ir_version'})`,
+    );
+  }
+  const opset = decoded.opsetImports[''] ?? (decoded.irVersion <= 2 ? 1 : undefined);
+  await inferShapes(graph, opset ?? 1);
+  const model: Model = {
+    format: 'onnx',
+    metadata: decoded.metadata,
+    graph,
+    tensors: allInitializers(graph),
+    opsetImports: decoded.opsetImports,
+    functions: decoded.functions,
+  };
+  if (decoded.producer) model.producer = decoded.producer;
+  if (opset !== undefined) model.opset = opset;
+  return model;
+}

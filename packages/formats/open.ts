@@ -1,0 +1,31 @@
+/**
+ * The registry of model formats (Netron's two verbs per format) and `openModel`, which asks each format
+ * whether it recognizes the file and opens it with the first that does. One line per format.
+ */
+import { graphdef } from './graphdef';
+import { type Model, ModelError, type ModelFormat, type ModelSource } from './model';
+import { onnx } from './onnx';
+
+export const formats: ModelFormat[] = [
+  onnx, // .onnx, ModelProto
+  graphdef, // TensorFlow .pb GraphDef, saved_model.pb
+];
+
+const HEAD = 4096;
+
+/** The first format whose detect() accepts the file, or undefined. */
+export async function detectFormat(source: ModelSource): Promise<ModelFormat | undefined> {
+  const head = await source.read(0, Math.min(HEAD, source.size));
+  return formats.find((f) => f.detect(source, head));
+}
+
+/** Opens any supported model; throws ModelError ("<file>: not a recognized model format (...)"). */
+export async function openModel(source: ModelSource): Promise<Model> {
+  if (source.size === 0) throw new ModelError(source.name, 'is empty');
+  const format = await detectFormat(source);
+  if (!format) {
+    const known = formats.map((f) => f.id).join(', ');
+    throw new ModelError(source.name, `not a recognized model format (tried ${known})`);
+  }
+  return format.open(source);
+}
