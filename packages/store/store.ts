@@ -77,8 +77,11 @@ export interface Store {
     points: StoredPoint[],
     meta?: TagMetadata,
   ): Promise<void>;
-  /** Drop a tag's points with step >= fromStep (TensorBoard's purge after a restart). */
-  purge(run: string, fromStep: number, tags?: string[]): Promise<void>;
+  /**
+   * Drop the points with step >= fromStep of `tags` (all tags when omitted): TensorBoard's purge after
+   * a restart. Returns each purged tag's last remaining step (absent when none remain).
+   */
+  purge(run: string, fromStep: number, tags?: string[]): Promise<Map<string, number>>;
   setIssues(run: string, issues: ReadIssue[]): Promise<void>;
   setFileState(run: string, state: FileState): Promise<void>;
   removeRun(run: string): Promise<void>;

@@ -355,9 +355,10 @@ export class DuckDBStore implements Store {
     s.dirty = true;
   }
 
-  async purge(runName: string, fromStep: number, tags?: string[]): Promise<void> {
+  async purge(runName: string, fromStep: number, tags?: string[]): Promise<Map<string, number>> {
+    const last = new Map<string, number>();
     const run = this.runsByName.get(runName);
-    if (!run) return;
+    if (!run) return last;
     await this.begin();
     for (const s of run.series.values()) {
       if (tags && !tags.includes(s.tag)) continue;
@@ -368,6 +369,7 @@ export class DuckDBStore implements Store {
         if (!all) continue;
         const kept = filterColumns(all, (i) => all.steps[i] < fromStep);
         if (kept.steps.length) await this.appendScalars(runName, s.tag, kept, kept.steps.length);
+        if (s.count) last.set(s.tag, s.lastStep);
       } else {
         await this.exec('DELETE FROM points WHERE series_id = ? AND step >= ?', [s.id, fromStep]);
         await this.exec('DELETE FROM blobs WHERE series_id = ? AND step >= ?', [s.id, fromStep]);
@@ -382,8 +384,10 @@ export class DuckDBStore implements Store {
           lastStep: Number(hi ?? 0),
           dirty: true,
         });
+        if (s.count) last.set(s.tag, s.lastStep);
       }
     }
+    return last;
   }
 
   async setIssues(runName: string, issues: ReadIssue[]): Promise<void> {

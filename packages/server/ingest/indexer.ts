@@ -1,0 +1,87 @@
+/**
+ * Keeps the store in step with one or more logdirs: discovers runs (new ones appear, deleted ones go
+ * away), tails each run's files, and reports what changed so the server can push it to open pages.
+ * With several logdirs, run names are prefixed with the logdir's basename.
+ */
+import { basename, resolve } from 'node:path';
+import { discoverRuns, type RunLocation } from '@tensorscope/formats/tfevents/node';
+import type { Store } from '@tensorscope/store';
+import { RunTailer } from './run-tailer';
+
+export interface IndexChange {
+  added: string[];
+  removed: string[];
+  /** run -> tags with new points */
+  changed: Map<string, string[]>;
+  /** runs whose warnings (corrupt records...) changed */
+  issues: string[];
+  points: number;
+}
+
+/** Points written before a commit makes them visible and durable (bounds the open transaction). */
+const COMMIT_EVERY = 2_000_000;
+
+export class Indexer {
+  private readonly tailers = new Map<string, RunTailer>();
+  private first = true;
+  private pending = 0;
+  private readonly logdirs: string[];
+
+  constructor(
+    logdirs: readonly string[],
+    private readonly store: Store,
+  ) {
+    this.logdirs = logdirs.map((d) => resolve(d));
+  }
+
+  /** Run name for a run of a logdir: prefixed with the logdir's basename when several are served. */
+  private runName(logdir: string, run: RunLocation): string {
+    if (this.logdirs.length === 1) return run.name;
+    const prefix = basename(logdir) || 'root';
+    return run.name === '.' ? prefix : `${prefix}/${run.name}`;
+  }
+
+  async poll(onProgress?: (points: number) => void): Promise<IndexChange> {
+    const change: IndexChange = { added: [], removed: [], changed: new Map(), issues: [], points: 0 };
+    const found = new Map<string, string>();
+    for (const logdir of this.logdirs) {
+      // a logdir that vanished while served just has no runs now
+      const runs = await discoverRuns(logdir).catch(() => [] as RunLocation[]);
+      for (const r of runs) found.set(this.runName(logdir, r), r.dir);
+    }
+    const known = this.first
+      ? new Set((await this.store.runs()).map((r) => r.name))
+      : new Set(this.tailers.keys());
+    for (const name of known) {
+      if (found.has(name)) continue;
+      await this.store.removeRun(name);
+      this.tailers.delete(name);
+      if (!this.first) change.removed.push(name);
+    }
+    for (const [name, dir] of found) {
+      let tailer = this.tailers.get(name);
+      if (!tailer) {
+        tailer = new RunTailer(name, dir, this.store);
+        this.tailers.set(name, tailer);
+        if (this.first && known.has(name)) await tailer.resume();
+        else change.added.push(name);
+      }
+      const r = await tailer.poll(async (points) => {
+        this.pending += points;
+        change.points += points;
+        if (points) onProgress?.(change.points);
+        if (this.pending >= COMMIT_EVERY) await this.commit();
+      });
+      if (r.tags.size || r.reset) change.changed.set(name, [...r.tags].sort());
+      if (r.issuesChanged) change.issues.push(name);
+    }
+    await this.commit();
+    this.first = false;
+    return change;
+  }
+
+  private async commit(): Promise<void> {
+    await this.store.commit();
+    this.pending = 0;
+  }
+}
