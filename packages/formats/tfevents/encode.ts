@@ -1,10 +1,13 @@
-/** Encoding of Event / Summary protos, field for field what tensorboardX writes. */
+/**
+ * Encoding of Event / Summary protos, field for field what tensorboardX writes: proto3 leaves out
+ * fields holding their default value, so we do too (re-encoding a tensorboardX file is byte-identical).
+ */
 import { ProtoWriter } from '../proto/writer';
 import type { HistogramValue, SummaryMetadata, SummaryValue, TensorValue, TfEvent } from './types';
 
 export function encodeEvent(ev: TfEvent): Uint8Array {
   const w = new ProtoWriter();
-  w.double(1, ev.wallTime);
+  if (ev.wallTime) w.double(1, ev.wallTime);
   if (ev.step) w.int(2, ev.step);
   if (ev.fileVersion !== undefined) w.string(3, ev.fileVersion);
   if (ev.graphDef) w.bytes(4, ev.graphDef);
@@ -31,14 +34,20 @@ function encodeValue(w: ProtoWriter, v: SummaryValue): void {
   if (v.image) {
     const img = v.image;
     w.message(4, (s) => {
-      s.int(1, img.height).int(2, img.width).int(3, img.colorspace).bytes(4, img.encoded);
+      if (img.height) s.int(1, img.height);
+      if (img.width) s.int(2, img.width);
+      if (img.colorspace) s.int(3, img.colorspace);
+      if (img.encoded.length) s.bytes(4, img.encoded);
     });
   }
   if (v.histo) w.message(5, (s) => encodeHistogram(s, v.histo as HistogramValue));
   if (v.audio) {
     const a = v.audio;
     w.message(6, (s) => {
-      s.float(1, a.sampleRate).int(2, a.numChannels).int(3, a.lengthFrames).bytes(4, a.encoded);
+      if (a.sampleRate) s.float(1, a.sampleRate);
+      if (a.numChannels) s.int(2, a.numChannels);
+      if (a.lengthFrames) s.int(3, a.lengthFrames);
+      if (a.encoded.length) s.bytes(4, a.encoded);
       if (a.contentType) s.string(5, a.contentType);
     });
   }
@@ -47,13 +56,20 @@ function encodeValue(w: ProtoWriter, v: SummaryValue): void {
 }
 
 function encodeHistogram(w: ProtoWriter, h: HistogramValue): void {
-  w.double(1, h.min).double(2, h.max).double(3, h.num).double(4, h.sum).double(5, h.sumSquares);
-  w.packedDoubles(6, h.bucketLimit).packedDoubles(7, h.bucket);
+  if (h.min) w.double(1, h.min);
+  if (h.max) w.double(2, h.max);
+  if (h.num) w.double(3, h.num);
+  if (h.sum) w.double(4, h.sum);
+  if (h.sumSquares) w.double(5, h.sumSquares);
+  if (h.bucketLimit.length) w.packedDoubles(6, h.bucketLimit);
+  if (h.bucket.length) w.packedDoubles(7, h.bucket);
 }
 
 export function encodeTensor(w: ProtoWriter, t: TensorValue): void {
-  w.uint(1, t.dtype);
-  w.message(2, (s) => t.shape.forEach((d) => s.message(2, (dim) => dim.int(1, d))));
+  if (t.dtype) w.uint(1, t.dtype);
+  w.message(2, (s) => {
+    for (const d of t.shape) s.message(2, (dim) => void (d && dim.int(1, d)));
+  });
   if (t.content) w.bytes(4, t.content);
   if (t.floatVal) w.packedFloats(5, t.floatVal);
   if (t.doubleVal) w.packedDoubles(6, t.doubleVal);
