@@ -1,7 +1,8 @@
-"""Tensor statistics computed on the tensor's own device, so a logged step needs one transfer.
+"""Tensor statistics computed on the tensor's own device.
 
-Each function returns a small 1-D float64 tensor; callers concatenate them and move them to the CPU
-once (one GPU->CPU sync per logged step instead of one per statistic).
+Each function returns a small 1-D float64 tensor; callers concatenate them and copy them to the CPU
+once per logged step. A histogram needs its range on the CPU first (torch.histc takes Python
+numbers), so it costs one extra GPU->CPU sync per histogram, on logged steps only.
 """
 
 import torch
@@ -12,20 +13,29 @@ HIST_HEAD = 5  # num, min, max, sum, sum_squares; the bucket counts follow
 def hist_vector(t: torch.Tensor, bins: int) -> torch.Tensor:
     """[num, min, max, sum, sum_squares, count_0..count_{bins-1}] over the finite values of `t`.
 
-    Buckets split [min, max] into `bins` equal parts, closed on the left except the last, which
-    also holds max: the same buckets as torch.histc(t, bins, min, max).
+    The buckets are torch.histc(values, bins, min, max): `bins` equal parts of [min, max], closed on
+    the left, the last one also holding max. A constant tensor gets one bucket (count_0 = num).
     """
-    x = t.detach().reshape(-1).to(torch.float64)
-    finite = torch.isfinite(x)
-    num = finite.sum().to(torch.float64)
-    inf = torch.tensor(float("inf"), dtype=torch.float64, device=x.device)
-    lo = torch.where(finite, x, inf).min() if x.numel() else inf
-    hi = torch.where(finite, x, -inf).max() if x.numel() else -inf
-    xf = torch.where(finite, x, torch.zeros_like(x))
-    width = torch.where(hi > lo, hi - lo, torch.ones_like(hi))
-    idx = ((torch.where(finite, x, lo) - lo) * bins / width).floor().clamp_(0, bins - 1).long()
-    counts = torch.bincount(idx, weights=finite.to(torch.float64), minlength=bins)
-    head = torch.stack([num, lo, hi, xf.sum(), (xf * xf).sum()])
+    x = t.detach().reshape(-1)
+    if not x.is_floating_point():
+        x = x.to(torch.float32)
+    if x.numel() == 0:
+        return torch.zeros(HIST_HEAD + bins, dtype=torch.float64)
+    lo, hi = (float(v) for v in torch.stack(torch.aminmax(x)).tolist())  # NaN propagates through both
+    if not (abs(lo) < float("inf") and abs(hi) < float("inf")):  # rare: drop NaN/Inf and look again
+        x = x[torch.isfinite(x)]
+        if x.numel() == 0:
+            return torch.zeros(HIST_HEAD + bins, dtype=torch.float64)
+        lo, hi = (float(v) for v in torch.stack(torch.aminmax(x)).tolist())
+    num = torch.tensor(float(x.numel()), dtype=torch.float64, device=x.device)
+    if hi > lo:
+        counts = torch.histc(x, bins, lo, hi).to(torch.float64)
+    else:
+        counts = torch.zeros(bins, dtype=torch.float64, device=x.device)
+        counts[0] = x.numel()
+    total = x.sum(dtype=torch.float64)
+    sumsq = torch.linalg.vector_norm(x, dtype=torch.float64) ** 2
+    head = torch.stack([num, num.new_tensor(lo), num.new_tensor(hi), total, sumsq])
     return torch.cat([head, counts])
 
 
@@ -53,13 +63,14 @@ def act_vector(t: torch.Tensor, saturation: str = None) -> torch.Tensor:
     y = t.detach()
     if not y.is_floating_point():
         y = y.to(torch.float32)
+    n = max(y.numel(), 1)
     mean = y.mean()  # mean() and std() rather than std_mean(): they round like what users compute
     std = y.std() if y.numel() > 1 else torch.zeros((), device=y.device)
-    zero = (y == 0).sum() / max(y.numel(), 1)
+    zero = (y.numel() - torch.count_nonzero(y)) / n  # several times faster than (y == 0).sum()
     if saturation == "tanh":
-        sat = (y.abs() > 0.97).sum() / max(y.numel(), 1)
+        sat = torch.count_nonzero(y.abs() > 0.97) / n
     elif saturation == "sigmoid":
-        sat = ((y * 2 - 1).abs() > 0.97).sum() / max(y.numel(), 1)
+        sat = torch.count_nonzero((y * 2 - 1).abs() > 0.97) / n
     else:
         sat = torch.zeros((), device=y.device)
     return torch.stack([mean.to(torch.float64), std.to(torch.float64), zero.to(torch.float64), sat.to(torch.float64)])

@@ -16,6 +16,7 @@ torch.autograd.set_detect_anomaly(True), which records a Python stack for every 
 """
 
 import warnings
+import weakref
 
 import torch
 from torch import nn
@@ -70,6 +71,7 @@ class NanSentinel:
         self.step = -1
         self.found = None  # {"module", "step", "phase", "message"} once something was found
         self._grad_out_ok = {}
+        self._hooked = {}
         self._suspect = None
         self._root = type(model).__name__
         names = {m: n or self._root for n, m in model.named_modules()}
@@ -89,6 +91,7 @@ class NanSentinel:
         if module.training and torch.is_grad_enabled():
             self.step += 1
         self._grad_out_ok = {}
+        self._hooked = {}  # id(tensor) -> (weakref, [(role, module)]) for this pass
         if self.found is None and not all(_finite(t) for t in _tensors(inputs)):
             self._report(self._name(module), "forward", "the model's input already contains NaN/Inf")
 
@@ -110,26 +113,39 @@ class NanSentinel:
         return hook
 
     def _hook_backward(self, name, inputs, outs):
-        for t in outs:
-            if t.requires_grad:
-                t.register_hook(self._grad_out_hook(name))
-        for t in _tensors(inputs):
-            if t.requires_grad and t.is_floating_point():
-                t.register_hook(self._grad_in_hook(name, "input"))
+        """Hook each tensor once per pass, whatever number of modules use it (a module's output is
+        usually the next one's input): the hook checks the gradient once and plays every role."""
+        for role, tensors in (("out", outs), ("in", _tensors(inputs))):
+            for t in tensors:
+                if not (t.requires_grad and t.is_floating_point()):
+                    continue
+                entry = self._hooked.get(id(t))
+                if entry is None or entry[0]() is not t:
+                    entry = (weakref.ref(t), [])
+                    self._hooked[id(t)] = entry
+                    t.register_hook(self._tensor_grad_hook(entry[1]))
+                entry[1].append((role, name))
 
-    def _grad_out_hook(self, name):
+    def _tensor_grad_hook(self, roles):
         def hook(grad):
             if self.found is not None:
                 return
             ok = _finite(grad)
-            self._grad_out_ok[name] = ok
-            if ok:
-                return
-            if name == self._root:
-                self._report(name, "backward", "the gradient of the loss with respect to the model's output is NaN/Inf")
-            elif self._suspect is None:  # wait: the consumer's own hooks may name the module responsible
-                self._suspect = name
-                torch.autograd.Variable._execution_engine.queue_callback(self._end_backward)
+            for role, name in roles:
+                if role == "in":
+                    if not ok and self._grad_out_ok.get(name, True):
+                        self._report(name, "backward", f"{name} turned a finite gradient into NaN/Inf (input)")
+                        return
+                    continue
+                self._grad_out_ok[name] = ok
+                if ok:
+                    continue
+                if name == self._root:
+                    self._report(name, "backward", "the gradient of the loss with respect to the model's output is NaN/Inf")
+                    return
+                if self._suspect is None:  # wait: the consumer's own hooks may name the module responsible
+                    self._suspect = name
+                    torch.autograd.Variable._execution_engine.queue_callback(self._end_backward)
 
         return hook
 

@@ -54,7 +54,7 @@ class Watcher:
         logdir: str = None,
         writer: SummaryWriter = None,
         optimizer: torch.optim.Optimizer = None,
-        hist_every: int = None,
+        hist_every: int = None,  # default: 10 * log_every (histograms cost far more than scalars)
         bins: int = 64,
         activations: bool = True,
         gradients: bool = True,
@@ -68,7 +68,7 @@ class Watcher:
         self._own_writer = writer is None
         self.optimizer = optimizer
         self.log_every = log_every
-        self.hist_every = hist_every or log_every
+        self.hist_every = hist_every or 10 * log_every
         self.bins = bins
         self.step = -1  # the step of the latest training forward pass
         self.closed = False
@@ -195,8 +195,11 @@ class Watcher:
     # internals --------------------------------------------------------------------------------
 
     def _finish_logged_step(self, final: bool = False) -> None:
-        """Add update ratios for the last logged step (one optimizer update later) and write out."""
-        if self._snapshot is not None and (final or self._next > self._snapshot[0]):
+        """After a logged step (at the start of the next one): add its update ratios, computed one
+        optimizer update later, and write out everything collected since the last write."""
+        if self._snapshot is None and not final:
+            return
+        if self._snapshot is not None:
             step, before = self._snapshot
             self._snapshot = None
             with torch.no_grad():

@@ -26,7 +26,7 @@ def make_model():
 
 
 def hist_expected(t: torch.Tensor, bins: int):
-    x = t.detach().double().reshape(-1)
+    x = t.detach()
     return torch.histc(x, bins, x.min().item(), x.max().item()).tolist(), x.min().item(), x.max().item()
 
 
@@ -38,7 +38,7 @@ class WatchTest(unittest.TestCase):
         cls.dir = tempfile.TemporaryDirectory()
         model = make_model()
         opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
-        w = tensorscope.watch(model, log_every=3, logdir=cls.dir.name, optimizer=opt, bins=20)
+        w = tensorscope.watch(model, log_every=3, hist_every=3, logdir=cls.dir.name, optimizer=opt, bins=20)
         cls.expected = expected = {}
         cls.losses = []
         gen = torch.Generator().manual_seed(2)
