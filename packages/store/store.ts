@@ -92,6 +92,8 @@ export interface Store {
   runs(): Promise<RunSummary[]>;
   fileStates(run: string): Promise<FileState[]>;
   tagMetadata(run: string, tag: string): TagMetadata | undefined;
+  /** One tag's summary as readers see it (undefined when the run or tag is unknown). */
+  tag(run: string, tag: string): TagSummary | undefined;
   /** Scalar columns of `tag` for each of `runs` that has it, in file order. */
   scalars(runs: readonly string[], tag: string): Promise<Map<string, ScalarColumns>>;
   points(run: string, tag: string): Promise<StoredPoint[]>;

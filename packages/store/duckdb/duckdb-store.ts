@@ -29,6 +29,7 @@ import type {
   StoredBlob,
   StoredPoint,
   TagMetadata,
+  TagSummary,
 } from '../store';
 import { concatColumns, f64, filterColumns, sliceColumns, toBytes } from './columns';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
@@ -493,6 +494,14 @@ export class DuckDBStore implements Store {
 
   tagMetadata(runName: string, tag: string): TagMetadata | undefined {
     return this.runsByName.get(runName)?.series.get(tag)?.meta;
+  }
+
+  tag(runName: string, tag: string): TagSummary | undefined {
+    const run = this.runsByName.get(runName);
+    const s = run?.series.get(tag);
+    if (!s || run?.fresh || !s.committed.count) return undefined;
+    const c = s.committed;
+    return { tag, kind: s.kind, count: c.count, first_step: c.firstStep, last_step: c.lastStep };
   }
 
   private seriesId(runName: string, tag: string): number | undefined {
