@@ -1,0 +1,66 @@
+/** Builds the doctor's RunSignals from the places runs live: an event-file accumulator, or `export --format json`. */
+import type { RunAccumulator } from '@tensorscope/formats/tfevents';
+import type { HistPoint, RunSignals, Series } from './types';
+
+/** Scalars and histograms of a run read from event files (TF2 [k,3] histogram tensors included). */
+export function signalsFromAccumulator(acc: Pick<RunAccumulator, 'tags'>): RunSignals {
+  const signals: RunSignals = { scalars: new Map(), histograms: new Map() };
+  for (const [tag, s] of acc.tags) {
+    if (s.kind === 'scalar') {
+      const c = s.columns;
+      signals.scalars.set(tag, {
+        steps: c.steps.subarray(0, c.length),
+        values: c.values.subarray(0, c.length),
+      });
+    } else if (s.kind === 'histogram') {
+      signals.histograms.set(
+        tag,
+        s.points.map((p) => ({ step: p.step, ...p.value })),
+      );
+    }
+  }
+  return signals;
+}
+
+interface ExportedTag {
+  tag: string;
+  kind: string;
+  points: {
+    step: number;
+    value?: number | null;
+    min?: number;
+    max?: number;
+    num?: number;
+    sum?: number;
+    sum_squares?: number;
+    buckets?: { left: number; right: number; count: number }[];
+  }[];
+}
+
+/** RunSignals from one run of `tensorscope export --format json` (DESIGN.md's shape), e.g. in the browser. */
+export function signalsFromExport(run: { tags: ExportedTag[] }): RunSignals {
+  const signals: RunSignals = { scalars: new Map(), histograms: new Map() };
+  for (const t of run.tags) {
+    if (t.kind === 'scalar') {
+      const series: Series = {
+        steps: Float64Array.from(t.points, (p) => p.step),
+        // JSON has no NaN: exporters write null for a non-finite value
+        values: Float64Array.from(t.points, (p) => (typeof p.value === 'number' ? p.value : Number.NaN)),
+      };
+      signals.scalars.set(t.tag, series);
+    } else if (t.kind === 'histogram') {
+      const points: HistPoint[] = t.points.map((p) => ({
+        step: p.step,
+        min: p.min ?? Number.NaN,
+        max: p.max ?? Number.NaN,
+        num: p.num ?? 0,
+        sum: p.sum ?? Number.NaN,
+        sumSquares: p.sum_squares ?? Number.NaN,
+        bucketLimit: Float64Array.from(p.buckets ?? [], (b) => b.right),
+        bucket: Float64Array.from(p.buckets ?? [], (b) => b.count),
+      }));
+      signals.histograms.set(t.tag, points);
+    }
+  }
+  return signals;
+}

@@ -1,0 +1,150 @@
+/**
+ * Rules on activations: dead ReLUs (90% or more of a ReLU layer's outputs exactly zero, and staying so)
+ * and saturation (a tanh/sigmoid layer's outputs piled up at its bounds, judged from their moments).
+ * The activation type comes from the module name when it says, else from the values' range.
+ */
+import type { Context } from '../context';
+import { zeroFraction } from '../hist';
+import { type Activation, words } from '../names';
+import { clean, fmt, median, sustainedFrom } from '../series';
+import type { HistPoint } from '../types';
+import { problem } from './loss';
+
+type ActKind = 'relu' | 'tanh' | 'sigmoid' | 'other';
+
+function kindFromName(name: string): ActKind | undefined {
+  const w = words(name).join(' ');
+  if (/relu|elu|gelu|silu|swish/.test(w)) return 'relu';
+  if (/tanh/.test(w)) return 'tanh';
+  if (/sigmoid|logistic/.test(w)) return 'sigmoid';
+  return undefined;
+}
+
+function kindFromHist(h: HistPoint): ActKind {
+  if (h.min >= 0 && zeroFraction(h) > 0.02) return 'relu';
+  if (h.min >= -1 && h.max <= 1 && h.min < 0) return 'tanh';
+  if (h.min >= 0 && h.max <= 1) return 'sigmoid';
+  return 'other';
+}
+
+interface Track {
+  tag: string;
+  steps: Float64Array;
+  values: Float64Array;
+}
+
+function zeroTrack(a: Activation): Track | undefined {
+  if (a.zeroFrac) {
+    const c = clean(a.zeroFrac.data);
+    return { tag: a.zeroFrac.tag, steps: c.steps, values: c.values };
+  }
+  if (a.hist) {
+    const pts = a.hist.data;
+    return {
+      tag: a.hist.tag,
+      steps: Float64Array.from(pts, (h) => h.step),
+      values: Float64Array.from(pts, zeroFraction),
+    };
+  }
+  return undefined;
+}
+
+function actKind(a: Activation): ActKind {
+  const named = kindFromName(a.name);
+  if (named) return named;
+  // the type at the first point with spread, before training could push it anywhere
+  const h = a.hist?.data.find((p) => p.max > p.min);
+  if (h) return kindFromHist(h);
+  if (a.zeroFrac && a.mean) {
+    const z = clean(a.zeroFrac.data).values;
+    const m = clean(a.mean.data).values;
+    if (z.length && z[0] > 0.02) return 'relu';
+    if (m.length && z.every((v) => v === 0)) {
+      if (m.every((v) => v > 0 && v < 1)) return 'sigmoid';
+      if (m.every((v) => v > -1 && v < 1)) return 'tanh';
+    }
+  }
+  return 'other';
+}
+
+export function deadRelu(ctx: Context): ReturnType<typeof problem> | undefined {
+  let best: { step: number; tag: string; frac: number; before: number } | undefined;
+  for (const a of ctx.roles.activations) {
+    if (actKind(a) !== 'relu') continue;
+    const t = zeroTrack(a);
+    if (!t || t.values.length < 2) continue;
+    const i = sustainedFrom(t.values.length, (j) => t.values[j] >= 0.9, 0.2, 2);
+    if (i < 0) continue;
+    if (!best || t.steps[i] < best.step) {
+      best = {
+        step: t.steps[i],
+        tag: t.tag,
+        frac: median(t.values, i),
+        before: i > 0 ? median(t.values, 0, i) : Number.NaN,
+      };
+    }
+  }
+  if (!best) return undefined;
+  const before = Number.isNaN(best.before) ? '' : ` (${fmt(best.before * 100)}% before)`;
+  const p = problem(
+    'dead_relu',
+    best.step,
+    `${fmt(best.frac * 100)}% of the outputs of ${best.tag} are zero from step ${best.step} on${before}: most units never fire`,
+    [best.tag],
+  );
+  if (best.frac >= 0.99) p.severity = 'error';
+  return p;
+}
+
+/**
+ * How close a bounded activation sits to its bounds, from moments (exact for any bucketing): values in
+ * [0,1] with mean m have variance at most m(1-m), reached only when all sit at 0 or 1; tanh values have
+ * E[a^2] near 1 only when most sit near -1 or 1.
+ */
+function saturationTrack(a: Activation, kind: ActKind): Track | undefined {
+  const score = (mu: number, ms: number) =>
+    kind === 'sigmoid' ? (ms - mu * mu) / Math.max(1e-12, mu * (1 - mu)) : ms;
+  if (a.hist) {
+    const pts = a.hist.data.filter((h) => h.num > 0);
+    return {
+      tag: a.hist.tag,
+      steps: Float64Array.from(pts, (h) => h.step),
+      values: Float64Array.from(pts, (h) => score(h.sum / h.num, h.sumSquares / h.num)),
+    };
+  }
+  if (a.mean && a.std) {
+    const m = clean(a.mean.data);
+    const s = clean(a.std.data);
+    const n = Math.min(m.values.length, s.values.length);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = score(m.values[i], s.values[i] ** 2 + m.values[i] ** 2);
+    return { tag: a.std.tag, steps: m.steps.subarray(0, n), values };
+  }
+  return undefined;
+}
+
+export function saturation(ctx: Context): ReturnType<typeof problem> | undefined {
+  let best: { step: number; tag: string; frac: number; kind: ActKind } | undefined;
+  for (const a of ctx.roles.activations) {
+    const kind = actKind(a);
+    if (kind !== 'tanh' && kind !== 'sigmoid') continue;
+    const t = saturationTrack(a, kind);
+    if (!t || t.values.length < 2) continue;
+    const threshold = kind === 'sigmoid' ? 0.75 : 0.8;
+    const i = sustainedFrom(t.values.length, (j) => t.values[j] >= threshold, 0.2, 2);
+    if (i < 0) continue;
+    if (!best || t.steps[i] < best.step)
+      best = { step: t.steps[i], tag: t.tag, frac: median(t.values, i), kind };
+  }
+  if (!best) return undefined;
+  const what =
+    best.kind === 'sigmoid'
+      ? `its variance is ${fmt(best.frac * 100)}% of the largest possible for values in [0, 1]`
+      : `its mean square is ${fmt(best.frac)} (1 means every output is at -1 or 1)`;
+  return problem(
+    'saturation',
+    best.step,
+    `${best.tag} is saturated from step ${best.step} on: ${what}, where gradients vanish`,
+    [best.tag],
+  );
+}
