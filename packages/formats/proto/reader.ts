@@ -23,9 +23,11 @@ export class ProtoReader {
     readonly buf: Uint8Array,
     start = 0,
     end = buf.length,
+    view?: DataView,
   ) {
     this.pos = start;
     this.end = end;
+    this.view = view;
   }
 
   get done(): boolean {
@@ -165,7 +167,8 @@ export class ProtoReader {
   /** A sub-reader over a length-delimited field (an embedded message). */
   sub(): ProtoReader {
     const n = this.len();
-    const r = new ProtoReader(this.buf, this.pos, this.pos + n);
+    // sub-readers share the parent's DataView: one per buffer, not one per message
+    const r = new ProtoReader(this.buf, this.pos, this.pos + n, this.view);
     this.pos += n;
     return r;
   }
@@ -206,9 +209,8 @@ export class ProtoReader {
   packedDoubles(wireType: number): Float64Array {
     if (wireType !== WIRE_LEN) return Float64Array.of(this.double());
     const n = this.len();
-    const out = new Float64Array(n >> 3);
-    const dv = this.dv();
-    for (let i = 0, p = this.pos; i < out.length; i++, p += 8) out[i] = dv.getFloat64(p, true);
+    // one copy into an aligned buffer; typed arrays are little-endian on every platform we run on
+    const out = new Float64Array(this.buf.slice(this.pos, this.pos + (n & ~7)).buffer);
     this.pos += n;
     return out;
   }
@@ -216,9 +218,7 @@ export class ProtoReader {
   packedFloats(wireType: number): Float32Array {
     if (wireType !== WIRE_LEN) return Float32Array.of(this.float());
     const n = this.len();
-    const out = new Float32Array(n >> 2);
-    const dv = this.dv();
-    for (let i = 0, p = this.pos; i < out.length; i++, p += 4) out[i] = dv.getFloat32(p, true);
+    const out = new Float32Array(this.buf.slice(this.pos, this.pos + (n & ~3)).buffer);
     this.pos += n;
     return out;
   }

@@ -2,6 +2,7 @@
  * Builds a run's series from its events: the kind of each tag (from the first value's plugin
  * metadata, as TensorBoard does), every point kept, and TensorBoard's restart semantics.
  */
+import { decodeUtf8 } from '../proto/reader';
 import { ScalarColumns } from './columns';
 import {
   type CustomScalarLayout,
@@ -142,12 +143,15 @@ export class RunAccumulator {
   fileVersion = '';
   /** tags whose points changed since the last takeChanged() */
   private changed = new Set<string>();
+  /** scalar series by a hash of their tag's bytes (see addSimpleValueBytes) */
+  private byTagBytes = new Map<number, { bytes: Uint8Array; series: ScalarSeries; dirty: boolean }>();
 
   constructor(readonly name: string) {}
 
   takeChanged(): Set<string> {
     const c = this.changed;
     this.changed = new Set();
+    for (const e of this.byTagBytes.values()) e.dirty = false;
     return c;
   }
 
@@ -178,16 +182,35 @@ export class RunAccumulator {
 
   /** Fast path for the commonest value (tag + simple_value), used by the record ingester. */
   addSimpleValue(tag: string, step: number, wallTime: number, value: number): void {
-    let s = this.tags.get(tag);
-    if (!s) {
-      s = { kind: 'scalar', tag, columns: new ScalarColumns() };
-      this.tags.set(tag, s);
+    this.addScalar(tag, step, wallTime, value, undefined);
+  }
+
+  /**
+   * The same, with the tag given as UTF-8 bytes: looked up by a hash of the bytes so the hot path
+   * never builds a string for a tag it has seen.
+   */
+  addSimpleValueBytes(buf: Uint8Array, tagStart: number, tagEnd: number, step: number, wallTime: number, value: number): void {
+    let h = 0x811c9dc5;
+    for (let i = tagStart; i < tagEnd; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    let entry = this.byTagBytes.get(h);
+    if (entry && !sameBytes(entry.bytes, buf, tagStart, tagEnd)) entry = undefined;
+    if (!entry) {
+      const tag = decodeUtf8(buf, tagStart, tagEnd);
+      this.addScalar(tag, step, wallTime, value, undefined);
+      const s = this.tags.get(tag);
+      // only a scalar tag whose hash is unclaimed gets the fast lane; collisions take the slow one
+      if (s?.kind === 'scalar' && !this.byTagBytes.has(h)) {
+        this.byTagBytes.set(h, { bytes: buf.slice(tagStart, tagEnd), series: s, dirty: true });
+      }
+      return;
     }
-    if (s.kind !== 'scalar') return this.mismatch(tag, 'scalar', s.kind, undefined);
-    const c = s.columns;
+    const c = entry.series.columns;
     if (c.length && step < c.steps[c.length - 1]) c.filter((x) => x < step);
     c.push(step, wallTime, value);
-    this.changed.add(tag);
+    if (!entry.dirty) {
+      entry.dirty = true;
+      this.changed.add(entry.series.tag);
+    }
   }
 
   /** Drops spare capacity of every scalar column. */
@@ -446,6 +469,12 @@ export class RunAccumulator {
         return this.addPoint(tag, 'tensor', step, wallTime, copyTensor(t), metadata, source);
     }
   }
+}
+
+function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
 }
 
 /** Detaches a tensor's byte fields from the file buffer they were decoded from. */
