@@ -5,10 +5,12 @@
 import { graphdef } from './graphdef';
 import { type Model, ModelError, type ModelFormat, type ModelSource } from './model';
 import { onnx } from './onnx';
+import { onnxTensor } from './onnx/tensorfile';
 
 export const formats: ModelFormat[] = [
   onnx, // .onnx, ModelProto
   graphdef, // TensorFlow .pb GraphDef, saved_model.pb
+  onnxTensor, // ONNX TensorProto / SequenceProto .pb (test data)
 ];
 
 const HEAD = 4096;

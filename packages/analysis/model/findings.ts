@@ -98,11 +98,11 @@ export function weightFindings(
     const ratio = stats.std * Math.sqrt(role.fanIn);
     if (ratio > BAD_INIT_HIGH || ratio < BAD_INIT_LOW) {
       const he = Math.sqrt(2 / role.fanIn);
-      const times = ratio > BAD_INIT_HIGH ? `${fmt(stats.std / he)}x` : `1/${fmt(he / stats.std)}`;
+      const times = ratio > BAD_INIT_HIGH ? `${fmt(stats.std / he)}x` : `1/${fmt(he / stats.std)} of`;
       out.push({
         id: 'bad_init',
         severity: 'warning',
-        message: `${name} has std ${fmt(stats.std)}, ${times} of the ${fmt(he)} its fan-in of ${role.fanIn} implies (He init).`,
+        message: `${name} has std ${fmt(stats.std)}, ${times} the ${fmt(he)} that its fan-in of ${role.fanIn} implies (He init).`,
         tensors,
       });
     }

@@ -177,11 +177,18 @@ export async function inspectModel(model: Model, opts: InspectOptions = {}): Pro
     const byOp: Record<string, number> = {};
     let macsTotal = 0;
     const items: Parameters<typeof moduleTotals>[0] = [];
+    // PyTorch stores identical tensors once and reads them through Identity nodes: see through those
+    const alias = new Map<string, string>();
+    for (const n of g.nodes)
+      if (n.op === 'Identity' && g.initializers.has(n.inputs[0])) alias.set(n.outputs[0], n.inputs[0]);
     for (const { node, graph } of allNodes(g)) {
       let params = 0;
       let bytes = 0;
       let tensors = 0;
-      node.inputs.forEach((name, index) => {
+      const isAlias = node.op === 'Identity' && alias.has(node.outputs[0]);
+      node.inputs.forEach((input, index) => {
+        if (isAlias) return;
+        const name = alias.get(input) ?? input;
         const t = graph.initializers.get(name) ?? g.initializers.get(name);
         if (!t) return;
         readers.set(name, (readers.get(name) ?? 0) + 1);
@@ -238,7 +245,9 @@ export async function inspectModel(model: Model, opts: InspectOptions = {}): Pro
       opts.onProgress?.(i + 1, weights.length);
     }
   }
-  return report;
+  // DESIGN.md's key order first, extras after
+  const { format, producer, opset, graph, parameters, findings, ...extras } = report;
+  return { format, producer, opset, graph, parameters, findings, ...extras };
 }
 
 async function tensorFindings(

@@ -20,7 +20,9 @@ const SECOND_TAGS = new Set([0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72, 0xc
 
 function looksLikeModelProto(head: Uint8Array): boolean {
   if (head[0] !== 0x08 || head[1] === 0 || head[1] > 0x20) return false;
-  return SECOND_TAGS.has(head[2]);
+  if (!SECOND_TAGS.has(head[2])) return false;
+  // opset_import right away: its body starts with domain (0x0a) or version (0x10), unlike a tensor's name
+  return head[2] !== 0x42 || head[4] === 0x0a || head[4] === 0x10;
 }
 
 export const onnx: ModelFormat = {

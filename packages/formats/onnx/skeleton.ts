@@ -36,6 +36,7 @@ const COPY_LIMIT = 4096;
 /** Other fields larger than this (huge doc strings, training info) are dropped from the skeleton. */
 const DROP_LIMIT = 1 << 20;
 const CHUNK = 1 << 20;
+const JUMP_CHUNK = 1 << 14;
 
 /** A window of the file, refilled on demand. */
 class Window {
@@ -48,7 +49,9 @@ class Window {
   }
 
   async fill(pos: number, n: number): Promise<void> {
-    const len = Math.min(Math.max(n, CHUNK), this.source.size - pos);
+    // reading on from the window: a big chunk; after skipping weights: a small one (the next tensor's header)
+    const sequential = pos === this.start + this.buf.length;
+    const len = Math.min(Math.max(n, sequential ? CHUNK : JUMP_CHUNK), this.source.size - pos);
     if (len < n) throw new ProtoError('a field runs past the end of the file');
     this.buf = await this.source.read(pos, len);
     this.start = pos;
