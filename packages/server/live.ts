@@ -21,6 +21,7 @@ export class LiveIndex {
     private readonly hub: EventHub,
     private readonly intervalMs = 1000,
     private readonly onChange?: (c: IndexChange) => void,
+    private readonly onProgress?: (points: number) => void,
   ) {
     this.ready = new Promise((r) => {
       this.markReady = r;
@@ -41,7 +42,7 @@ export class LiveIndex {
 
   private async pollOnce(): Promise<void> {
     try {
-      const c = await this.indexer.poll();
+      const c = await this.indexer.poll(this.onProgress);
       this.lastError = undefined;
       if (c.added.length || c.removed.length) this.hub.send('runs', { added: c.added, removed: c.removed });
       const runs = new Set([...c.changed.keys(), ...c.issues]);

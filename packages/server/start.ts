@@ -26,6 +26,8 @@ export interface ServeOptions {
   token?: string;
   pollMillis?: number;
   onChange?: (c: IndexChange) => void;
+  /** points indexed so far in the current poll (the first one is the long one) */
+  onProgress?: (points: number) => void;
 }
 
 export interface RunningServer {
@@ -75,7 +77,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const app = await buildApp({ store, hub, uiDir: opts.uiDir, models, token, loopback });
   const port = await listen(app, host, opts.port ?? 6006);
   const indexer = new Indexer(logdirs, store);
-  const live = new LiveIndex(indexer, hub, opts.pollMillis ?? 1000, opts.onChange);
+  const live = new LiveIndex(indexer, hub, opts.pollMillis ?? 1000, opts.onChange, opts.onProgress);
   live.start();
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/`;
