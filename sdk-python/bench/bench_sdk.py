@@ -1,18 +1,17 @@
 """Benchmark: training-step time without the SDK, with watch(log_every=50), with the NaN sentinel,
 and with torch.autograd.set_detect_anomaly(True), all measured in this run on the same model.
 
-    /usr/bin/python3 sdk-python/bench/bench_sdk.py [--steps 400] [--threads 1]
+    /usr/bin/python3 sdk-python/bench/bench_sdk.py [--steps 300] [--threads 1]
 
-Prints one JSON object. Each configuration runs `--steps` steps after a warm-up, in interleaved
-rounds (so machine noise hits all configurations alike); the figure is the median over rounds of the
-process CPU time per step (all threads, so the SDK's writer thread counts; on a shared machine CPU
-time is far steadier than wall time, which is reported too).
+Prints one JSON object. The four configurations are separate model copies stepped in rotating
+order, one step each in turn, so load from other processes falls on all of them alike. The figures
+are process CPU time per step (all threads, so the SDK's writer thread counts; on a shared machine
+CPU time is far steadier than wall time, which is reported too).
 """
 
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -38,69 +37,76 @@ def mlp():
     )
 
 
-def run(model_fn, mode, steps, logdir, seed=0):
-    """(CPU seconds, wall seconds) per training step over `steps` steps (after 10 warm-up steps) in `mode`."""
-    torch.manual_seed(seed)
-    model = model_fn()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.randn(64, 1, 28, 28)
-    y = torch.randint(0, 10, (64,))
-    watcher = sentinel = None
-    if mode == "watch":
-        watcher = tensorscope.watch(model, log_every=50, logdir=logdir, optimizer=opt)
-    elif mode == "sentinel":
-        sentinel = tensorscope.NanSentinel(model)
-
-    def step():
-        if watcher is not None:
-            tensorscope.log_batch(x, y)
-        loss = nn.functional.cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if watcher is not None:
-            watcher.log(loss=loss)
-
-    with torch.autograd.set_detect_anomaly(mode == "anomaly"):
-        for _ in range(10):
-            step()
-        c0, t0 = time.process_time(), time.perf_counter()
-        for _ in range(steps):
-            step()
-        if watcher is not None:
-            watcher.flush()  # the writer thread's work is part of the cost
-        cpu, wall = time.process_time() - c0, time.perf_counter() - t0
-    if watcher is not None:
-        watcher.close()
-    if sentinel is not None:
-        sentinel.close()
-    return cpu / steps, wall / steps
+MODES = ("baseline", "watch", "sentinel", "anomaly")
 
 
-def bench(model_fn, steps, rounds, logdir):
-    modes = ["baseline", "watch", "sentinel", "anomaly"]
-    times = {m: [] for m in modes}
-    for r in range(rounds):
-        for m in modes:
-            times[m].append(run(model_fn, m, steps, os.path.join(logdir, f"{m}{r}")))
-    med = {m: statistics.median(c for c, _ in v) for m, v in times.items()}
-    wall = {m: statistics.median(w for _, w in v) for m, v in times.items()}
-    base = med["baseline"]
+class Setup:
+    """One model + optimizer + instrumentation; step() runs one training step."""
+
+    def __init__(self, model_fn, mode, logdir):
+        torch.manual_seed(0)
+        self.mode = mode
+        self.model = model_fn()
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
+        self.x = torch.randn(64, 1, 28, 28)
+        self.y = torch.randint(0, 10, (64,))
+        self.watcher = tensorscope.watch(self.model, log_every=50, logdir=logdir, optimizer=self.opt) if mode == "watch" else None
+        self.sentinel = tensorscope.NanSentinel(self.model) if mode == "sentinel" else None
+
+    def step(self):
+        with torch.autograd.set_detect_anomaly(self.mode == "anomaly"):
+            if self.watcher is not None:
+                tensorscope.log_batch(self.x, self.y, watcher=self.watcher)
+            loss = nn.functional.cross_entropy(self.model(self.x), self.y)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            if self.watcher is not None:
+                self.watcher.log(loss=loss)
+
+    def close(self):
+        if self.watcher is not None:
+            self.watcher.close()
+        if self.sentinel is not None:
+            self.sentinel.close()
+
+
+def bench(model_fn, steps, logdir):
+    """Run the four configurations step by step in rotating order, so that load from other
+    processes falls on all of them alike; sum each one's CPU and wall time."""
+    setups = [Setup(model_fn, m, os.path.join(logdir, m)) for m in MODES]
+    for s in setups:
+        for _ in range(10):  # warm-up (includes watch's first logged step, the one with histograms)
+            s.step()
+    cpu = dict.fromkeys(MODES, 0.0)
+    wall = dict.fromkeys(MODES, 0.0)
+    for i in range(steps):
+        for s in setups[i % 4 :] + setups[: i % 4]:
+            c0, t0 = time.process_time(), time.perf_counter()
+            s.step()
+            cpu[s.mode] += time.process_time() - c0
+            wall[s.mode] += time.perf_counter() - t0
+    c0, t0 = time.process_time(), time.perf_counter()
+    setups[1].watcher.flush()  # whatever the writer thread still has to do is part of watch's cost
+    cpu["watch"] += time.process_time() - c0
+    wall["watch"] += time.perf_counter() - t0
+    for s in setups:
+        s.close()
+    base = cpu["baseline"]
     return {
-        "step_cpu_ms": {m: round(v * 1e3, 3) for m, v in med.items()},
-        "step_wall_ms": {m: round(v * 1e3, 3) for m, v in wall.items()},
-        "watch_overhead": round(med["watch"] / base - 1, 4),
-        "sentinel_overhead": round(med["sentinel"] / base - 1, 4),
-        "anomaly_overhead": round(med["anomaly"] / base - 1, 4),
-        "anomaly_over_sentinel_step_time": round(med["anomaly"] / med["sentinel"], 2),
-        "anomaly_over_sentinel_overhead": round((med["anomaly"] - base) / max(med["sentinel"] - base, 1e-9), 2),
+        "step_cpu_ms": {m: round(v / steps * 1e3, 3) for m, v in cpu.items()},
+        "step_wall_ms": {m: round(v / steps * 1e3, 3) for m, v in wall.items()},
+        "watch_overhead": round(cpu["watch"] / base - 1, 4),
+        "sentinel_overhead": round(cpu["sentinel"] / base - 1, 4),
+        "anomaly_overhead": round(cpu["anomaly"] / base - 1, 4),
+        "anomaly_over_sentinel_step_time": round(cpu["anomaly"] / cpu["sentinel"], 3),
+        "anomaly_over_sentinel_overhead": round((cpu["anomaly"] - base) / max(cpu["sentinel"] - base, 1e-9), 2),
     }
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=100)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -109,11 +115,10 @@ def main():
             "torch": torch.__version__,
             "threads": args.threads,
             "steps": args.steps,
-            "rounds": args.rounds,
             "batch": 64,
             "log_every": 50,
-            "cnn": bench(cnn, args.steps, args.rounds, os.path.join(d, "cnn")),
-            "mlp": bench(mlp, args.steps, args.rounds, os.path.join(d, "mlp")),
+            "cnn": bench(cnn, args.steps, os.path.join(d, "cnn")),
+            "mlp": bench(mlp, args.steps, os.path.join(d, "mlp")),
         }
     print(json.dumps(results, indent=1))
 

@@ -1,8 +1,9 @@
 """log_batch(x, y): what goes into the model: shape, dtype, range, NaN/Inf, label distribution.
 
 Tags: input/mean, input/std, input/min, input/max (over finite values), input/nan_count,
-input/inf_count, input/shape (text, written when the shape or dtype changes) and input/labels (a
-histogram; for integer labels one bucket per class, so bucket counts are the class counts).
+input/inf_count, input/values (a histogram of the finite values), input/shape (text, written when
+the shape or dtype changes) and input/labels (a histogram; for integer labels one bucket per class,
+so the bucket counts are the class counts).
 """
 
 import torch
@@ -47,6 +48,10 @@ def label_histogram(y: torch.Tensor, bins: int = 64):
     }  # fmt: skip
 
 
+def _histo(h: dict) -> bytes:
+    return _proto.histogram_proto(h["min"], h["max"], h["num"], h["sum"], h["sum_squares"], h["bucket_limit"], h["bucket"])
+
+
 def log_batch(x, y=None, step: int = None, watcher=None, writer=None, force: bool = False) -> bool:
     """Log a batch's statistics on logged steps of the current watch() (or to `writer` at `step`).
 
@@ -64,16 +69,16 @@ def log_batch(x, y=None, step: int = None, watcher=None, writer=None, force: boo
     x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x)
     s = batch_summary(x)
     values = [_proto.summary_value(f"input/{k}", simple_value=v) for k, v in s.items()]
+    h = hist_fields(hist_vector(x, 64).cpu().tolist())
+    if h is not None:  # first: readers that take the first input/ histogram as the input's distribution
+        values.append(_proto.summary_value("input/values", histo=_histo(h)))
     signature = f"shape {list(x.shape)}, dtype {str(x.dtype).replace('torch.', '')}"
     if y is not None:
         y = y if isinstance(y, torch.Tensor) else torch.as_tensor(y)
         signature += f"; labels shape {list(y.shape)}, dtype {str(y.dtype).replace('torch.', '')}"
         h = label_histogram(y)
         if h is not None:
-            histo = _proto.histogram_proto(
-                h["min"], h["max"], h["num"], h["sum"], h["sum_squares"], h["bucket_limit"], h["bucket"]
-            )
-            values.append(_proto.summary_value("input/labels", histo=histo))
+            values.append(_proto.summary_value("input/labels", histo=_histo(h)))
     last = getattr(writer, "_tensorscope_batch_signature", None)
     if signature != last:
         writer._tensorscope_batch_signature = signature

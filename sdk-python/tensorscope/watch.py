@@ -81,6 +81,11 @@ class Watcher:
         self._user = []  # (step, tag, float or 0-d tensor)
         self._snapshot = None  # (step, {param name: tensor}) for update ratios
         self._params = [(n, p) for n, p in model.named_parameters() if p.requires_grad] if parameters else []
+        # write tags in model order (gradients arrive output first); readers list layers in first-seen order
+        names = [n for n, _ in model.named_parameters()] + [n or type(model).__name__ for n, _ in model.named_modules()]
+        self._order = {n: i for i, n in enumerate(names)}
+        self._order.update({f"activations/{n}": i for n, i in list(self._order.items())})
+        self._order.update({f"{n}.grad": i for n, i in list(self._order.items())})
         self._handles = [model.register_forward_pre_hook(self._begin_step)]
         self._saturating = set()  # modules that also get act_saturated_frac
         if activations:
@@ -213,7 +218,7 @@ class Watcher:
     def _emit(self) -> None:
         pending, self._pending = self._pending, {}
         user, self._user = self._user, []
-        keys = list(pending)
+        keys = sorted(pending, key=lambda k: self._order.get(k[1], len(self._order)))  # input to output
         tensors = [pending[k][1].reshape(-1).to(torch.float64) for k in keys]
         user_tensors = [(i, v) for i, (_, _, v) in enumerate(user) if isinstance(v, torch.Tensor)]
         tensors += [v.reshape(-1)[:1].to(torch.float64) for _, v in user_tensors]

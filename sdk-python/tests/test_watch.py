@@ -124,6 +124,13 @@ class WatchTest(unittest.TestCase):
         self.assertEqual([s for s, _ in self.series["grad_norm/fc1.weight"]], [0, 3, 6])
         self.assertNotIn("act_saturated_frac/relu", self.series)
 
+    def test_tags_appear_in_model_order(self):
+        params = [n for n, _ in make_model().named_parameters()]
+        first_seen = [t for t in self.series if t.startswith("grad_norm/")]
+        self.assertEqual(first_seen, [f"grad_norm/{n}" for n in params])
+        inputs = [t for t in self.series if t.startswith("input/") and "histo" in self.series[t][0][1]]
+        self.assertEqual(inputs, ["input/values", "input/labels"])
+
     def test_user_scalars_every_step_and_lr(self):
         self.assertEqual([s for s, _ in self.series["loss"]], list(range(8)))
         self.assertEqual([v["simple_value"] for _, v in self.series["loss"]], [f32(x) for x in self.losses])
@@ -142,6 +149,8 @@ class WatchTest(unittest.TestCase):
             self.assertEqual(self.value("input/std", step)["simple_value"], f32(x.std().item()))
             self.assertEqual(self.value("input/max", step)["simple_value"], f32(x.max().item()))
             self.assertEqual(self.value("input/nan_count", step)["simple_value"], 0.0)
+            h = self.value("input/values", step)["histo"]
+            self.assertEqual(h["bucket"], torch.histc(x, 64, x.min().item(), x.max().item()).tolist())
             h = self.value("input/labels", step)["histo"]
             self.assertEqual(h["bucket"], torch.bincount(y, minlength=3).double().tolist())
             self.assertEqual(h["bucket_limit"], [0.5, 1.5, 2.5])
