@@ -1,9 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app/App';
+import { App, prefetchRuns } from './app/App';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
+prefetchRuns();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

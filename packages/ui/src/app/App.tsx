@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { runColor } from '../lib/colors';
+import { assignSlots, runColor } from '../lib/colors';
 import { compareNatural, filterRegex } from '../lib/tags';
 import { parseView, serializeView, type Theme, type ViewState } from '../lib/viewState';
 import { plugins } from '../plugins';
@@ -10,6 +10,13 @@ import type { RunInfo, RunsResponse } from './types';
 import { useEvents } from './useEvents';
 
 const token = new URLSearchParams(location.search).get('token');
+let firstRuns: Promise<RunsResponse> | null = null;
+
+/** Starts fetching the run list at once, while the page's scripts are still starting up. */
+export function prefetchRuns() {
+  firstRuns = getJson<RunsResponse>(apiPath('runs'));
+  firstRuns.catch(() => {}); // reported when App consumes it
+}
 
 function systemTheme(): Theme {
   return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
@@ -37,7 +44,10 @@ export function App() {
   }, [theme]);
 
   const loadRuns = useCallback(() => {
-    getJson<RunsResponse>(apiPath('runs')).then(
+    // the first list was requested before React started (main.tsx), to save a round trip
+    const pending = firstRuns ?? getJson<RunsResponse>(apiPath('runs'));
+    firstRuns = null;
+    pending.then(
       (r) => {
         setRuns([...r.runs].sort((a, b) => compareNatural(a.name, b.name)));
         setError(null);
@@ -53,7 +63,8 @@ export function App() {
     const hidden = new Set(view.hidden);
     return (runs ?? []).filter((r) => !hidden.has(r.name) && runFilter.test(r.name));
   }, [runs, view.hidden, runFilter]);
-  const color = useCallback((run: string) => runColor(run, theme), [theme]);
+  const slots = useMemo(() => assignSlots((runs ?? []).map((r) => r.name)), [runs]);
+  const color = useCallback((run: string) => runColor(run, theme, slots), [theme, slots]);
 
   const available = useMemo(
     () =>

@@ -8,14 +8,44 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
-// Hand-picked hues that stay distinct on white and on near-black; a hash picks one and nudges it,
-// so two runs rarely share a colour and a run's colour never depends on which other runs exist.
-const BASE_HUES = [210, 25, 140, 350, 270, 45, 185, 310, 95, 0, 230, 160];
+// 12 hues that stay apart on white and on near-black, each in two lightnesses: 24 slots.
+const HUES = [212, 24, 142, 352, 268, 44, 188, 318, 96, 236, 166, 8];
+export const SLOTS = HUES.length * 2;
 
-export function runColor(name: string, theme: 'light' | 'dark'): string {
-  const h = hashString(name);
-  const hue = (BASE_HUES[h % BASE_HUES.length] + ((h >>> 8) % 17) - 8 + 360) % 360;
-  const sat = 62 + ((h >>> 16) % 4) * 6;
-  const light = theme === 'dark' ? 62 + ((h >>> 20) % 3) * 5 : 42 + ((h >>> 20) % 3) * 5;
-  return `hsl(${hue} ${sat}% ${light}%)`;
+export function slotColor(slot: number, theme: 'light' | 'dark'): string {
+  const hue = HUES[slot % HUES.length];
+  const second = slot >= HUES.length;
+  const light = theme === 'dark' ? (second ? 50 : 66) : second ? 30 : 46;
+  return `hsl(${hue} ${second ? 60 : 72}% ${light}%)`;
+}
+
+/**
+ * A colour slot per run: the slot its name hashes to, or (when another run already holds it) the
+ * next free one, runs taken in name order. A run's colour depends only on its name unless it
+ * collides, and the first 24 runs never share a colour.
+ */
+export function assignSlots(names: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const taken = new Uint16Array(SLOTS);
+  const sorted = [...names].sort();
+  for (const name of sorted) {
+    const want = hashString(name) % SLOTS;
+    let best = want;
+    for (let k = 0; k < SLOTS; k++) {
+      const s = (want + k) % SLOTS;
+      if (taken[s] < taken[best]) best = s;
+      if (taken[s] === 0) {
+        best = s;
+        break;
+      }
+    }
+    taken[best]++;
+    out.set(name, best);
+  }
+  return out;
+}
+
+/** The colour of a run given the slots of all runs (a run not in `slots` falls back to its hash). */
+export function runColor(name: string, theme: 'light' | 'dark', slots?: Map<string, number>): string {
+  return slotColor(slots?.get(name) ?? hashString(name) % SLOTS, theme);
 }

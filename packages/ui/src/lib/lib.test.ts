@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hashString, runColor } from './colors';
+import { assignSlots, hashString, runColor, SLOTS } from './colors';
 import { type ExportRow, toCsv, toJson } from './exportData';
 import { formatDuration, formatValue } from './format';
 import { commonEdges, compressHistogram, type HistogramPoint, rebin } from './histogram';
 import { quantileSorted, yRange } from './range';
 import { smoothEma } from './smoothing';
 import { compareNatural, filterRegex, groupTags } from './tags';
+import { niceTicks } from './ticks';
 
 describe('smoothEma (TensorBoard debiased EMA)', () => {
   it('matches last = last*w + (1-w)*v; smoothed = last / (1 - w^n) on known numbers', () => {
@@ -59,9 +60,22 @@ describe('runColor', () => {
     expect(runColor('main', 'light')).not.toBe(runColor('main', 'dark'));
     expect(hashString('a')).toBe(0xe40c292c); // FNV-1a test vector
   });
-  it('spreads 1000 run names over many distinct colours', () => {
-    const colours = new Set(Array.from({ length: 1000 }, (_, i) => runColor(`run_${i}`, 'light')));
-    expect(colours.size).toBeGreaterThan(300);
+  it('gives up to 24 runs distinct colours, and a run without a collision its hashed slot', () => {
+    const names = Array.from({ length: 24 }, (_, i) => `run_${i}`);
+    const slots = assignSlots(names);
+    expect(new Set(names.map((n) => runColor(n, 'light', slots))).size).toBe(24);
+    const alone = assignSlots(['main']);
+    expect(alone.get('main')).toBe(hashString('main') % SLOTS);
+    // adding runs leaves an existing run's colour alone unless they collide
+    const more = assignSlots(['main', 'zzz_other']);
+    if (hashString('zzz_other') % SLOTS !== hashString('main') % SLOTS)
+      expect(more.get('main')).toBe(alone.get('main'));
+  });
+  it('spreads many runs evenly over the slots', () => {
+    const slots = assignSlots(Array.from({ length: 240 }, (_, i) => `r${i}`));
+    const counts = new Array(SLOTS).fill(0);
+    for (const s of slots.values()) counts[s]++;
+    expect(Math.max(...counts)).toBe(10);
   });
 });
 
@@ -161,5 +175,14 @@ describe('export', () => {
     expect(j.runs[0].name).toBe('a,b');
     expect(j.runs[0].tags[0].points[1]).toEqual({ step: 1, wall_time: 2.5, value: 'NaN', smoothed: null });
     expect(j.runs[0].tags[0].points[0].value).toBe(Math.fround(0.1));
+  });
+});
+
+describe('niceTicks', () => {
+  it('picks 1/2/5 steps inside the range', () => {
+    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(-3.1, 2.9, 5)).toEqual([-3, -2, -1, 0, 1, 2]);
+    expect(niceTicks(0, 640, 4)).toEqual([0, 200, 400, 600]);
+    expect(niceTicks(5, 5)).toEqual([5]);
   });
 });

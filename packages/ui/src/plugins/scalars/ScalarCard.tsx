@@ -1,27 +1,28 @@
 import { useState } from 'react';
-import type { ScalarSeries } from '../../app/types';
 import { LazyCard } from '../../components/LazyCard';
 import { type ExportRow, toCsv, toJson } from '../../lib/exportData';
 import type { Theme, ViewState } from '../../lib/viewState';
 import type { Prepared } from './prepare';
 import { type ChartLine, ScalarChart } from './ScalarChart';
-import { useScalarLines } from './useScalarLines';
+import { type LineRequest, type TaggedSeries, useScalarLines } from './useScalarLines';
 
 interface Props {
-  tag: string;
-  runs: string[];
+  title: string;
+  requests: LineRequest[];
   color(run: string): string;
   view: ViewState;
   update(patch: Partial<ViewState>): void;
   version: number;
   theme: Theme;
+  /** margin charts: fill between the lines of each pair of tags [upper, lower] of a run */
+  bandTags?: [string, string];
 }
 
 export function ScalarCard(props: Props) {
   const [wide, setWide] = useState(false);
   return (
     <LazyCard
-      title={props.tag}
+      title={props.title}
       wide={wide}
       testId="scalar-card"
       actions={
@@ -41,25 +42,34 @@ export function ScalarCard(props: Props) {
 }
 
 function ScalarCardBody({
-  tag,
-  runs,
+  title,
+  requests,
   color,
   view,
   update,
   version,
   theme,
   height,
+  bandTags,
 }: Props & { height: number }) {
-  const { series, prepared, error } = useScalarLines(tag, runs, { ...view, version });
+  const { series, prepared, error } = useScalarLines(requests, { ...view, version });
   if (error) return <div className="hint error">{error}</div>;
   if (!prepared) return <div className="placeholder" />;
   const lines: ChartLine[] = series.map((s) => ({
-    key: s.run,
+    key: `${s.run}\n${s.tag}`,
     run: s.run,
-    tag,
+    tag: s.tag,
     color: color(s.run),
     input: s,
   }));
+  const bands: [number, number][] = [];
+  if (bandTags)
+    series.forEach((s, i) => {
+      if (s.tag !== bandTags[0]) return;
+      const j = series.findIndex((o) => o.run === s.run && o.tag === bandTags[1]);
+      if (j >= 0) bands.push([i, j]);
+    });
+  const runCount = new Set(series.map((s) => s.run)).size;
   const total = series.reduce((n, s) => n + s.total, 0);
   const drawn = series.reduce((n, s) => n + s.steps.length, 0);
   return (
@@ -71,17 +81,18 @@ function ScalarCardBody({
         theme={theme}
         onZoom={(zoom) => update({ zoom })}
         height={height}
+        bands={bands}
       />
       <footer className="card-foot">
         <span className="muted">
-          {series.length} run{series.length === 1 ? '' : 's'} ·{' '}
+          {runCount} run{runCount === 1 ? '' : 's'} ·{' '}
           {drawn === total ? `${total} points` : `${drawn} of ${total} points (zoom in for all)`}
         </span>
         <span className="downloads">
-          <button type="button" className="link" onClick={() => download(tag, 'csv', series, prepared)}>
+          <button type="button" className="link" onClick={() => download(title, 'csv', series, prepared)}>
             CSV
           </button>
-          <button type="button" className="link" onClick={() => download(tag, 'json', series, prepared)}>
+          <button type="button" className="link" onClick={() => download(title, 'json', series, prepared)}>
             JSON
           </button>
         </span>
@@ -91,11 +102,11 @@ function ScalarCardBody({
 }
 
 /** The rows behind a chart: every point fetched, with the smoothed value the chart drew. */
-export function exportRows(tag: string, series: ScalarSeries[], prepared: Prepared): ExportRow[] {
+export function exportRows(series: TaggedSeries[], prepared: Prepared): ExportRow[] {
   return series.flatMap((s, k) =>
     s.steps.map((step, i) => ({
       run: s.run,
-      tag,
+      tag: s.tag,
       step,
       wall_time: s.wall_times[i],
       value: s.values[i] === null ? nonFinite(s, step) : s.values[i],
@@ -104,18 +115,18 @@ export function exportRows(tag: string, series: ScalarSeries[], prepared: Prepar
   );
 }
 
-function nonFinite(s: ScalarSeries, step: number): number | null {
+function nonFinite(s: TaggedSeries, step: number): number | null {
   const v = s.nonfinite?.find((n) => n.step === step)?.value;
   return v === undefined ? null : Number(v);
 }
 
-function download(tag: string, format: 'csv' | 'json', series: ScalarSeries[], prepared: Prepared) {
-  const rows = exportRows(tag, series, prepared);
+export function download(name: string, format: 'csv' | 'json', series: TaggedSeries[], prepared: Prepared) {
+  const rows = exportRows(series, prepared);
   const text = format === 'csv' ? toCsv(rows) : toJson(rows);
   const blob = new Blob([text], { type: format === 'csv' ? 'text/csv' : 'application/json' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = `${tag.replace(/[^\w.-]+/g, '_')}.${format}`;
+  a.download = `${name.replace(/[^\w.-]+/g, '_')}.${format}`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }

@@ -64,8 +64,8 @@ export function ScalarsView({ selected, color, view, update, versionOf, theme }:
         render={(tag) => (
           <ScalarCard
             key={tag}
-            tag={tag}
-            runs={tags.get(tag)!}
+            title={tag}
+            requests={[{ tag, runs: tags.get(tag)! }]}
             color={color}
             view={view}
             update={update}

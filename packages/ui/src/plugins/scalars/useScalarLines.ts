@@ -37,34 +37,44 @@ export function scalarUrls(tag: string, runs: string[], x: XAxis, zoom: [number,
   );
 }
 
+/** A series with the tag it belongs to (custom-scalar charts mix tags). */
+export type TaggedSeries = ScalarSeries & { tag: string };
+
 export interface Lines {
-  series: ScalarSeries[];
+  series: TaggedSeries[];
   prepared: Prepared | null;
   error: string | null;
 }
 
+export interface LineRequest {
+  tag: string;
+  runs: string[];
+}
+
 /**
- * Fetch one tag for some runs and prepare it for drawing. Zoomed views are fetched again for their
+ * Fetch tags for some runs and prepare them for drawing. Zoomed views are fetched again for their
  * range only when the full view was downsampled, so zooming in always reaches every point.
  */
 export function useScalarLines(
-  tag: string,
-  runs: string[],
+  requests: LineRequest[],
   opts: { x: XAxis; zoom: [number, number] | null; smoothing: number; log: boolean; version: number },
 ): Lines {
-  const full = scalarUrls(tag, runs, opts.x, null);
+  const full = requests.flatMap((r) => scalarUrls(r.tag, r.runs, opts.x, null));
   const fullData = useApiAll<ScalarsResponse>(full, opts.version);
   const downsampled = fullData.data.some((d) => d?.series.some((s) => s.downsampled));
   const zoomed = useApiAll<ScalarsResponse>(
-    downsampled && opts.zoom ? scalarUrls(tag, runs, opts.x, opts.zoom) : [],
+    downsampled && opts.zoom ? requests.flatMap((r) => scalarUrls(r.tag, r.runs, opts.x, opts.zoom)) : [],
     opts.version,
   );
   const source = zoomed.data.length && zoomed.data.every(Boolean) ? zoomed : fullData;
   const series = useMemo(
-    () => (source.data.every(Boolean) ? source.data.flatMap((d) => d!.series) : null),
+    () =>
+      source.data.every(Boolean)
+        ? source.data.flatMap((d) => d!.series.map((s): TaggedSeries => ({ ...s, tag: d!.tag })))
+        : null,
     [source.data],
   );
-  const [prepared, setPrepared] = useState<{ series: ScalarSeries[]; p: Prepared } | null>(null);
+  const [prepared, setPrepared] = useState<{ series: TaggedSeries[]; p: Prepared } | null>(null);
   useEffect(() => {
     if (!series) return;
     let cancelled = false;

@@ -1,0 +1,36 @@
+/**
+ * Builds packages/ui/dist when it is missing or older than any source file: the browser tests and
+ * `tensorscope serve` need the built page. `ensureUiBuilt()` returns the dist folder.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = import.meta.dirname;
+export const distDir = join(root, 'dist');
+
+function newest(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = st.mtimeMs;
+  for (const f of readdirSync(path)) m = Math.max(m, newest(join(path, f)));
+  return m;
+}
+
+export function uiIsStale(): boolean {
+  const index = join(distDir, 'index.html');
+  if (!existsSync(index)) return true;
+  const sources = Math.max(
+    newest(join(root, 'src')),
+    newest(join(root, 'index.html')),
+    newest(join(root, 'vite.config.ts')),
+  );
+  return sources > statSync(index).mtimeMs;
+}
+
+export async function ensureUiBuilt(): Promise<string> {
+  if (uiIsStale()) {
+    const { build } = await import('vite');
+    await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  }
+  return distDir;
+}
