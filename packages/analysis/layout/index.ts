@@ -1,0 +1,3 @@
+export * from './compound';
+export * from './isotonic';
+export * from './layered';
