@@ -12,15 +12,15 @@ export function tensorModulePath(name: string): string[] {
   return parts.slice(0, -1).filter(Boolean);
 }
 
-/** `/layer1/layer1.0/conv1/Conv` -> ['layer1', '0', 'conv1']: PyTorch repeats the parent in each scope */
+/** `/layer1/layer1.0/conv1/Conv` -> ['layer1', '0', 'conv1']: PyTorch prefixes a scope with its parent's name */
 function scopedPath(name: string): string[] {
   const parts = name.split('/').filter(Boolean).slice(0, -1);
   const out: string[] = [];
-  for (const p of parts) {
-    const prefix = out.join('.') + '.';
-    const rest = out.length && p.startsWith(prefix) ? p.slice(prefix.length) : p;
+  parts.forEach((p, i) => {
+    const prefix = i ? `${parts[i - 1]}.` : '';
+    const rest = prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p;
     out.push(...rest.split('.').filter(Boolean));
-  }
+  });
   return out;
 }
 

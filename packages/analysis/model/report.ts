@@ -71,11 +71,35 @@ function valueSummary(v: ValueInfo | undefined, name: string): ValueSummary {
   return { name, shape: v?.shape ?? null, dtype: v?.dtype ?? v?.type ?? 'unknown' };
 }
 
+const BITS: Partial<Record<DType, number>> = {
+  float64: 64,
+  int64: 64,
+  uint64: 64,
+  complex64: 64,
+  complex128: 128,
+  float32: 32,
+  int32: 32,
+  uint32: 32,
+  float16: 16,
+  bfloat16: 16,
+  int16: 16,
+  uint16: 16,
+  int4: 4,
+  uint4: 4,
+  float4e2m1: 4,
+};
+
+/** bytes of the tensor as its dtype says (int64_data varints and the like are counted at full width) */
+function tensorBytes(t: TensorInfo): number {
+  if (t.dtype === 'string' || t.dtype === 'unknown') return t.byteLength;
+  return Math.ceil((numel(t.shape) * (BITS[t.dtype] ?? 8)) / 8);
+}
+
 function count(tensors: TensorInfo[]): Counts {
   return {
     tensors: tensors.length,
     elements: tensors.reduce((n, t) => n + numel(t.shape), 0),
-    bytes: tensors.reduce((n, t) => n + t.byteLength, 0),
+    bytes: tensors.reduce((n, t) => n + tensorBytes(t), 0),
   };
 }
 
@@ -196,7 +220,7 @@ export async function inspectModel(model: Model, opts: InspectOptions = {}): Pro
         if (owner.has(name)) return;
         owner.set(name, node);
         params += numel(t.shape);
-        bytes += t.byteLength;
+        bytes += tensorBytes(t);
         tensors++;
       });
       const macs = nodeMacs(node, graph);

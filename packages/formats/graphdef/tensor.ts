@@ -131,10 +131,9 @@ export function decodeTfTensor(r: ProtoReader, file: string, source: ModelSource
           .map((s) => s.bytes ?? source.read(s.offset ?? 0, s.length ?? 0)),
       );
       const bytes = parts.length === 1 ? parts[0] : Uint8Array.from(parts.flatMap((p) => [...p]));
-      if (field === undefined) {
-        if (count === 0) return decodeBytes(new Uint8Array(0), dtype);
-        throw fail('stores no values');
-      }
+      // no values at all means zeros (TF writes a zero scalar as an empty tensor)
+      if (field === undefined)
+        return decodeBytes(new Uint8Array(Math.ceil((count * bitsOf(dtype)) / 8)), dtype);
       if (field === CONTENT) {
         const expected = Math.ceil((count * bitsOf(dtype)) / 8);
         if (bytes.length !== expected)
@@ -152,7 +151,6 @@ export function decodeTfTensor(r: ProtoReader, file: string, source: ModelSource
       const perElement = dtype === 'complex64' || dtype === 'complex128' ? 2 : 1;
       const want = count * perElement;
       if (values.length > want) throw fail(`holds ${values.length} values but its shape needs ${want}`);
-      if (values.length === 0 && want) throw fail('stores no values');
       // splat: the last value repeats
       const full =
         values.length === want
