@@ -7,6 +7,7 @@ flush/close). On other steps every hook returns after one attribute check, so th
 logged steps is a few Python calls per module.
 """
 
+import atexit
 import math
 import weakref
 from collections import defaultdict
@@ -100,6 +101,7 @@ class Watcher:
             for name, p in self._params:
                 self._handles.append(p.register_hook(self._grad_hook(name)))
         _current = weakref.ref(self)
+        atexit.register(self.close)  # runs before the writer's own exit handler (registered earlier)
 
     # hooks ------------------------------------------------------------------------------------
 
@@ -186,6 +188,7 @@ class Watcher:
             h.remove()
         self._handles = []
         self.closed = True
+        atexit.unregister(self.close)
         if self._own_writer:
             self.writer.close()
         else:
@@ -211,7 +214,8 @@ class Watcher:
                 for n, p in self._params:
                     dn = torch.linalg.vector_norm(p.detach() - before[n]).to(torch.float64)
                     wn = torch.linalg.vector_norm(p.detach()).to(torch.float64)
-                    self._pending[("update_ratio", n)] = (step, (dn / wn).reshape(1))
+                    ratio = torch.where(wn > 0, dn / wn, torch.full_like(dn, float("nan")))  # NaN: not written
+                    self._pending[("update_ratio", n)] = (step, ratio.reshape(1))
         if self._pending or self._user:
             self._emit()
 
