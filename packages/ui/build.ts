@@ -30,7 +30,14 @@ export function uiIsStale(): boolean {
 export async function ensureUiBuilt(): Promise<string> {
   if (uiIsStale()) {
     const { build } = await import('vite');
-    await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build
+    const env = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
+    } finally {
+      process.env.NODE_ENV = env;
+    }
   }
   return distDir;
 }

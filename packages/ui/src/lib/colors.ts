@@ -8,8 +8,8 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
-// 12 hues that stay apart on white and on near-black, each in two lightnesses: 24 slots.
-const HUES = [212, 24, 142, 352, 268, 44, 188, 318, 96, 236, 166, 8];
+// 12 hues 30° apart, ordered so neighbouring slots differ most, each in two lightnesses: 24 slots.
+const HUES = [212, 28, 150, 330, 90, 270, 185, 0, 120, 300, 50, 240];
 export const SLOTS = HUES.length * 2;
 
 export function slotColor(slot: number, theme: 'light' | 'dark'): string {

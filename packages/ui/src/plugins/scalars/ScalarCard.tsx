@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { LazyCard } from '../../components/LazyCard';
+import { assignSlots, runColor } from '../../lib/colors';
 import { type ExportRow, toCsv, toJson } from '../../lib/exportData';
 import type { Theme, ViewState } from '../../lib/viewState';
 import type { Prepared } from './prepare';
@@ -55,11 +56,15 @@ function ScalarCardBody({
   const { series, prepared, error } = useScalarLines(requests, { ...view, version });
   if (error) return <div className="hint error">{error}</div>;
   if (!prepared) return <div className="placeholder" />;
-  const lines: ChartLine[] = series.map((s) => ({
-    key: `${s.run}\n${s.tag}`,
+  // several tags in one chart (custom scalars): a colour per line, so one run's tags can be told apart
+  const multiTag = new Set(series.map((s) => s.tag)).size > 1;
+  const keys = series.map((s) => `${s.run}\n${s.tag}`);
+  const slots = multiTag ? assignSlots(keys) : null;
+  const lines: ChartLine[] = series.map((s, i) => ({
+    key: keys[i],
     run: s.run,
     tag: s.tag,
-    color: color(s.run),
+    color: slots ? runColor(keys[i], theme, slots) : color(s.run),
     input: s,
   }));
   const bands: [number, number][] = [];
@@ -83,6 +88,16 @@ function ScalarCardBody({
         height={height}
         bands={bands}
       />
+      {multiTag && (
+        <ul className="legend">
+          {lines.map((l) => (
+            <li key={l.key}>
+              <span className="swatch" style={{ background: l.color, borderColor: l.color }} />
+              {runCount > 1 ? `${l.run} · ${l.tag}` : l.tag}
+            </li>
+          ))}
+        </ul>
+      )}
       <footer className="card-foot">
         <span className="muted">
           {runCount} run{runCount === 1 ? '' : 's'} ·{' '}
