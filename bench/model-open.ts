@@ -31,21 +31,50 @@ function writeModel(path: string, megabytes: number): { layers: number; nodes: n
     const mm = `/layers/${l}/MatMul_output_0`;
     const add = `/layers/${l}/Add_output_0`;
     const relu = `/layers/${l}/Relu_output_0`;
-    nodes.message(1, (n) => n.string(1, x).string(1, `layers.${l}.weight`).string(2, mm).string(3, `/layers/${l}/MatMul`).string(4, 'MatMul'));
-    nodes.message(1, (n) => n.string(1, mm).string(1, `layers.${l}.bias`).string(2, add).string(3, `/layers/${l}/Add`).string(4, 'Add'));
-    nodes.message(1, (n) => n.string(1, add).string(2, relu).string(3, `/layers/${l}/Relu`).string(4, 'Relu'));
+    nodes.message(1, (n) =>
+      n
+        .string(1, x)
+        .string(1, `layers.${l}.weight`)
+        .string(2, mm)
+        .string(3, `/layers/${l}/MatMul`)
+        .string(4, 'MatMul'),
+    );
+    nodes.message(1, (n) =>
+      n
+        .string(1, mm)
+        .string(1, `layers.${l}.bias`)
+        .string(2, add)
+        .string(3, `/layers/${l}/Add`)
+        .string(4, 'Add'),
+    );
+    nodes.message(1, (n) =>
+      n.string(1, add).string(2, relu).string(3, `/layers/${l}/Relu`).string(4, 'Relu'),
+    );
     small.message(5, (t) => t.uint(1, HIDDEN).uint(2, 1).string(8, `layers.${l}.bias`).bytes(9, bias));
     x = relu;
   }
   const io = new ProtoWriter()
     .string(2, 'mlp')
     .message(11, (v) =>
-      v.string(1, 'input').message(2, (t) => t.message(1, (tt) => tt.uint(1, 1).message(2, (s) => s.message(1, (d) => d.uint(1, 1)).message(1, (d) => d.uint(1, HIDDEN))))),
+      v
+        .string(1, 'input')
+        .message(2, (t) =>
+          t.message(1, (tt) =>
+            tt
+              .uint(1, 1)
+              .message(2, (s) => s.message(1, (d) => d.uint(1, 1)).message(1, (d) => d.uint(1, HIDDEN))),
+          ),
+        ),
     )
     .message(12, (v) => v.string(1, x));
   // each big initializer: its small fields, then raw_data's key and length, then the bytes themselves
   const heads = Array.from({ length: layers }, (_, l) => {
-    const fields = new ProtoWriter().uint(1, HIDDEN).uint(1, HIDDEN).uint(2, 1).string(8, `layers.${l}.weight`).finish();
+    const fields = new ProtoWriter()
+      .uint(1, HIDDEN)
+      .uint(1, HIDDEN)
+      .uint(2, 1)
+      .string(8, `layers.${l}.weight`)
+      .finish();
     const rawKey = new ProtoWriter();
     rawKey.varint((9 << 3) | 2);
     rawKey.varint(weightBytes.length);
@@ -57,8 +86,12 @@ function writeModel(path: string, megabytes: number): { layers: number; nodes: n
   });
   const parts = [nodes.finish(), small.finish(), io.finish()];
   const graphLength =
-    parts.reduce((n, p) => n + p.length, 0) + heads.reduce((n, h) => n + h.reduce((m, p) => m + p.length, 0) + weightBytes.length, 0);
-  const head = new ProtoWriter().uint(1, 8).string(2, 'tensorscope-bench').message(8, (o) => o.uint(2, 17));
+    parts.reduce((n, p) => n + p.length, 0) +
+    heads.reduce((n, h) => n + h.reduce((m, p) => m + p.length, 0) + weightBytes.length, 0);
+  const head = new ProtoWriter()
+    .uint(1, 8)
+    .string(2, 'tensorscope-bench')
+    .message(8, (o) => o.uint(2, 17));
   head.varint((7 << 3) | 2);
   head.varint(graphLength);
 
@@ -106,7 +139,9 @@ async function measure(mode: string, file: string): Promise<Measure> {
   } else if (mode === 'protobufjs') {
     const protobuf = (await import('protobufjs')).default;
     const type = protobuf.parse(PROTO).root.lookupType('ModelProto');
-    const m = type.decode(readFileSync(file)) as unknown as { graph: { node: unknown[]; initializer: unknown[] } };
+    const m = type.decode(readFileSync(file)) as unknown as {
+      graph: { node: unknown[]; initializer: unknown[] };
+    };
     nodes = m.graph.node.length;
     tensors = m.graph.initializer.length;
   } else if (mode === 'tensorscope') {
@@ -119,10 +154,14 @@ async function measure(mode: string, file: string): Promise<Measure> {
 }
 
 function child(mode: string, file: string): Measure {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--measure', mode, file], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--measure', mode, file],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Measure;
 }
@@ -153,11 +192,16 @@ async function main(): Promise<void> {
       rows.push([mode, runs.reduce((a, b) => (b.ms < a.ms ? b : a))]);
     }
     const ours = rows.find(([m]) => m === 'tensorscope')![1];
-    if (ours.nodes !== nodes || ours.tensors !== 2 * layers) throw new Error(`opened ${ours.nodes} nodes / ${ours.tensors} tensors`);
-    process.stdout.write(`process baseline (node + tsx, nothing read): ${idle.rssMB.toFixed(0)} MiB peak RSS\n`);
+    if (ours.nodes !== nodes || ours.tensors !== 2 * layers)
+      throw new Error(`opened ${ours.nodes} nodes / ${ours.tensors} tensors`);
+    process.stdout.write(
+      `process baseline (node + tsx, nothing read): ${idle.rssMB.toFixed(0)} MiB peak RSS\n`,
+    );
     process.stdout.write('mode          open ms   peak RSS MiB (above baseline)\n');
     for (const [mode, m] of rows) {
-      process.stdout.write(`${mode.padEnd(12)} ${m.ms.toFixed(1).padStart(8)}   ${m.rssMB.toFixed(0).padStart(6)} (+${(m.rssMB - idle.rssMB).toFixed(0)})\n`);
+      process.stdout.write(
+        `${mode.padEnd(12)} ${m.ms.toFixed(1).padStart(8)}   ${m.rssMB.toFixed(0).padStart(6)} (+${(m.rssMB - idle.rssMB).toFixed(0)})\n`,
+      );
     }
     const raw = rows[0][1];
     const pbjs = rows[1][1];
@@ -166,7 +210,9 @@ async function main(): Promise<void> {
         `${(ours.ms / pbjs.ms).toFixed(3)}x the time of protobufjs; extra memory ${(ours.rssMB - idle.rssMB).toFixed(0)} MiB ` +
         `vs ${(raw.rssMB - idle.rssMB).toFixed(0)} MiB (raw) and ${(pbjs.rssMB - idle.rssMB).toFixed(0)} MiB (protobufjs)\n`,
     );
-    process.stdout.write(`target (open <= 1000 ms, memory well below the file size): ${ours.ms <= 1000 && ours.rssMB - idle.rssMB < size / 2 ** 20 / 4 ? 'met' : 'MISSED'}\n`);
+    process.stdout.write(
+      `target (open <= 1000 ms, memory well below the file size): ${ours.ms <= 1000 && ours.rssMB - idle.rssMB < size / 2 ** 20 / 4 ? 'met' : 'MISSED'}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

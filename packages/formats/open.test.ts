@@ -69,6 +69,8 @@ describe('every fixture file', () => {
     const manifest = join(FIXTURES, 'MANIFEST.md');
     const err = await openModel(await fileSource(manifest)).catch((e: unknown) => e);
     expectOneSentence(err, manifest);
-    expect((err as Error).message).toMatch(/^MANIFEST\.md: not a recognized model format \(tried onnx, graphdef, /);
+    expect((err as Error).message).toMatch(
+      /^MANIFEST\.md: not a recognized model format \(tried onnx, graphdef, /,
+    );
   });
 });
