@@ -22,11 +22,18 @@ export function unwrapModelConfig(topology: unknown): LayerConfig | undefined {
   return undefined;
 }
 
-/**
- * @param weights all weights of the model; each attaches to the layer whose name is the first
- *   path segment after `prefix` (`dense_1/kernel:0` -> layer dense_1)
- */
-export function layersGraph(model: LayerConfig, weights: TensorInfo[], prefix = ''): Graph {
+/** groups weights by their first path segment (`dense_1/kernel` -> dense_1), TF.js's naming */
+export function byFirstSegment(weights: TensorInfo[]): Map<string, TensorInfo[]> {
+  const map = new Map<string, TensorInfo[]>();
+  for (const w of weights) {
+    const layer = w.name.split('/')[0];
+    map.set(layer, [...(map.get(layer) ?? []), w]);
+  }
+  return map;
+}
+
+/** @param weights the weights of each layer, by layer name (nested models' layers included) */
+export function layersGraph(model: LayerConfig, weights: Map<string, TensorInfo[]>): Graph {
   const config = (model.config ?? {}) as Record<string, unknown>;
   // Keras 2.x Sequential configs from old versions are a bare list of layers
   const layers = (
@@ -40,10 +47,6 @@ export function layersGraph(model: LayerConfig, weights: TensorInfo[], prefix = 
     values: new Map(),
     initializers: new Map(),
   };
-  const weightsOf = (layerName: string) =>
-    weights.filter(
-      (w) => w.name.slice(prefix.length).split('/')[0] === layerName && w.name.startsWith(prefix),
-    );
   const sequential =
     model.class_name === 'Sequential' ||
     !layers.some((l) => Array.isArray(l.inbound_nodes) && l.inbound_nodes.length);
@@ -87,12 +90,12 @@ export function layersGraph(model: LayerConfig, weights: TensorInfo[], prefix = 
       node.inputs.push(...inboundNames(layer.inbound_nodes ?? []));
     }
     if (containers.has(op)) {
-      // a nested model: its own layers form a subgraph; its weights live under its name
-      const sub = layersGraph(layer as LayerConfig, weights, `${prefix}${name}/`);
+      // a nested model: its own layers form a subgraph
+      const sub = layersGraph(layer as LayerConfig, weights);
       node.subgraphs = { model: sub };
       for (const [k, v] of sub.initializers) graph.initializers.set(k, v);
     }
-    for (const w of containers.has(op) ? [] : weightsOf(name)) {
+    for (const w of weights.get(name) ?? []) {
       node.inputs.push(w.name);
       graph.initializers.set(w.name, w);
     }
@@ -107,10 +110,12 @@ export function layersGraph(model: LayerConfig, weights: TensorInfo[], prefix = 
       if (n) graph.outputs.push({ name: n });
     }
   }
-  // nested weights not claimed by any layer (e.g. a Bidirectional's inner names) stay listed
-  for (const w of weights)
-    if (w.name.startsWith(prefix) && !graph.initializers.has(w.name) && prefix)
-      graph.initializers.set(w.name, w);
+  // a reference to a layer's second output or second call (`lstm_3:0:1`) is an output of that layer's node
+  const nodes = new Map(graph.nodes.map((n) => [n.name, n]));
+  for (const ref of [...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]) {
+    const producer = nodes.get(ref.replace(/:\d+:\d+$/, ''));
+    if (producer && !producer.outputs.includes(ref)) producer.outputs.push(ref);
+  }
   return graph;
 }
 

@@ -5,7 +5,7 @@
  * A missing shard does not stop open(): the topology shows, and reading a weight in it fails.
  */
 
-import { layersGraph, unwrapModelConfig } from '../keras/layers-graph';
+import { byFirstSegment, layersGraph, unwrapModelConfig } from '../keras/layers-graph';
 import {
   type AttrValue,
   type Dim,
@@ -68,7 +68,7 @@ export async function openTfjs(source: ModelSource): Promise<Model> {
   if (graphModel && topology) graph = graphDefJson(topology, json.signature, tensors);
   else {
     const config = unwrapModelConfig(topology);
-    if (config) graph = layersGraph(config, tensors);
+    if (config) graph = layersGraph(config, byFirstSegment(tensors));
     if (typeof topology?.keras_version === 'string') metadata.keras_version = topology.keras_version;
   }
   return {
