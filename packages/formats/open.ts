@@ -3,6 +3,7 @@
  * whether it recognizes the file and opens it with the first that does. One line per format.
  */
 import { graphdef } from './graphdef';
+import { tfeventsGraph } from './graphdef/events';
 import { type Model, ModelError, type ModelFormat, type ModelSource } from './model';
 import { onnx } from './onnx';
 import { onnxTensor } from './onnx/tensorfile';
@@ -11,6 +12,7 @@ export const formats: ModelFormat[] = [
   onnx, // .onnx, ModelProto
   graphdef, // TensorFlow .pb GraphDef, saved_model.pb
   onnxTensor, // ONNX TensorProto / SequenceProto .pb (test data)
+  tfeventsGraph, // the graph_def of a TensorBoard event file
 ];
 
 const HEAD = 4096;

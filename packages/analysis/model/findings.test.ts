@@ -33,6 +33,11 @@ describe('weight findings', () => {
       'warning broken_weights: w is all zeros.',
     ]);
     expect(findings('bias', [10], new Float32Array(10))).toEqual([]);
+    // a single infinity is a constant such as a clip bound; a single NaN is still broken
+    expect(findings('clip_max', [], Float32Array.of(Number.POSITIVE_INFINITY))).toEqual([]);
+    expect(findings('c', [], Float32Array.of(Number.NaN))).toEqual([
+      'error broken_weights: c holds 1 NaN of 1 values.',
+    ]);
   });
 
   it('count dead conv filters', () => {

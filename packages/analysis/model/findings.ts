@@ -55,7 +55,9 @@ export function weightFindings(
 ): Finding[] {
   const out: Finding[] = [];
   const tensors = [name];
-  const nonFinite = stats.nan + stats.posInf + stats.negInf;
+  // a lone infinity is a constant (a clip bound, a mask fill value), not a broken weight
+  const inf = stats.count > 1 ? stats.posInf + stats.negInf : 0;
+  const nonFinite = stats.nan + inf;
   if (nonFinite) {
     const parts = [
       stats.nan && `${stats.nan} NaN`,

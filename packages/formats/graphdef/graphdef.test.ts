@@ -2,7 +2,7 @@
  * The Keras (TF 1.x) graph_def in the guildai event file, checked against protobufjs decoding the same
  * bytes with TensorFlow's own field numbers; plus a frozen GraphDef .pb written here and broken files.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -143,6 +143,25 @@ describe('GraphDef from an event file (Keras, TF 1.x)', () => {
     expect(g.values.get('dense_1/kernel')?.shape).toEqual([784, 512]);
     expect(g.nodes.find((n) => n.name === 'dense_1/MatMul')?.modulePath).toEqual(['dense_1']);
     expect(g.inputs.map((v) => v.name)).toContain('dense_1_input');
+  });
+});
+
+describe('event files through openModel', () => {
+  it('open as the graph in their graph_def record', async () => {
+    const m = await openModel(await fileSource(eventFile));
+    expect(m.format).toBe('graphdef');
+    expect(m.graph!.nodes.map((n) => n.name)).toEqual(
+      graphDefModel(graphDef).graph!.nodes.map((n) => n.name),
+    );
+  });
+
+  it('without a graph, say so in one sentence', async () => {
+    const dir = join(FIXTURES, 'tfevents/tensorboard-reducer/runs/strict');
+    const run = readdirSync(dir)[0];
+    const file = readdirSync(join(dir, run))[0];
+    const err = await openModel(await fileSource(join(dir, run, file))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as Error).message).toBe(`${file}: is an event file without a graph (no graph_def record)`);
   });
 });
 
