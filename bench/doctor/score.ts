@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Problem, ProblemId, RunSignals } from '@tensorscope/analysis/doctor';
-import { diagnoseRun, signalsFromAccumulator } from '@tensorscope/analysis/doctor';
+import { diagnoseRun, pairTrainValidation, signalsFromAccumulator } from '@tensorscope/analysis/doctor';
 import { readLogdir } from '@tensorscope/formats/tfevents/node';
 
 export interface Label {
@@ -24,10 +24,16 @@ export interface SuiteRun {
 
 export async function loadSuite(dir: string): Promise<SuiteRun[]> {
   const reader = await readLogdir(dir);
+  // tfjs-node style runs come as <run>/train + <run>/val: the labels sit with the training run
+  const paired = pairTrainValidation(
+    [...reader.runs.values()].map((r) => ({ name: r.name, signals: signalsFromAccumulator(r.data) })),
+  );
   const runs: SuiteRun[] = [];
-  for (const [name, run] of reader.runs) {
-    const label = JSON.parse(await readFile(join(dir, name, 'label.json'), 'utf8')) as Label;
-    runs.push({ name, label, signals: signalsFromAccumulator(run.data) });
+  for (const r of paired) {
+    const text = await readFile(join(dir, r.name, 'label.json'), 'utf8').catch(() => undefined);
+    if (text === undefined)
+      process.stderr.write(`skipping ${r.name}: no label.json (still being generated?)\n`);
+    else runs.push({ ...r, label: JSON.parse(text) as Label });
   }
   return runs.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,11 +1,17 @@
 /** Builds the doctor's RunSignals from the places runs live: an event-file accumulator, or `export --format json`. */
-import type { RunAccumulator } from '@tensorscope/formats/tfevents';
+import type { RunAccumulator, TagSeries } from '@tensorscope/formats/tfevents';
 import type { HistPoint, RunSignals, Series } from './types';
 
 /** Scalars and histograms of a run read from event files (TF2 [k,3] histogram tensors included). */
 export function signalsFromAccumulator(acc: Pick<RunAccumulator, 'tags'>): RunSignals {
+  return signalsFromTags(acc.tags.values());
+}
+
+/** The same from a run's tag series, in the order the run logged them. */
+export function signalsFromTags(tags: Iterable<TagSeries>): RunSignals {
   const signals: RunSignals = { scalars: new Map(), histograms: new Map() };
-  for (const [tag, s] of acc.tags) {
+  for (const s of tags) {
+    const tag = s.tag;
     if (s.kind === 'scalar') {
       const c = s.columns;
       signals.scalars.set(tag, {
@@ -63,4 +69,24 @@ export function signalsFromExport(run: { tags: ExportedTag[] }): RunSignals {
     }
   }
   return signals;
+}
+
+const VALIDATION_RUN = /^(.*\/)?(validation|valid|val|eval)$/;
+
+/**
+ * Keras writes training and validation metrics as sibling runs (`x/train`, `x/validation`) under the
+ * same tag names. Each validation run is folded into its training run as `validation/<tag>` scalars,
+ * so overfitting can be judged, and is not diagnosed on its own (its loss is not a training loss).
+ */
+export function pairTrainValidation<T extends { name: string; signals: RunSignals }>(runs: T[]): T[] {
+  const byName = new Map(runs.map((r) => [r.name, r]));
+  const folded = new Set<string>();
+  for (const r of runs) {
+    const m = VALIDATION_RUN.exec(r.name);
+    const train = m && byName.get(`${m[1] ?? ''}train`);
+    if (!train) continue;
+    for (const [tag, s] of r.signals.scalars) train.signals.scalars.set(`validation/${tag}`, s);
+    folded.add(r.name);
+  }
+  return runs.filter((r) => !folded.has(r.name));
 }

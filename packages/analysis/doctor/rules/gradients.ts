@@ -138,13 +138,17 @@ export function vanishingGradients(
   if (!loss?.isLog || !weights.length) return undefined;
   // collapse in time: all layers' gradients 1000x below their early level, loss still high
   let step = Number.NEGATIVE_INFINITY;
+  let layers = 0;
   for (const g of weights) {
     const n = g.norms.length;
     const ref = median(g.norms, 0, Math.max(2, Math.round(0.15 * n)));
+    if (!(ref > 0)) continue; // never had a gradient: nothing vanished (constant init is bad_init's case)
     const i = sustainedFrom(n, (j) => g.norms[j] <= 1e-3 * ref, 0.2, 2);
     if (i < 0) return undefined;
     step = Math.max(step, g.steps[i]);
+    layers++;
   }
+  if (!layers) return undefined;
   const start = loss.sm[0];
   const end = median(loss.sm, Math.floor(loss.sm.length * 0.9));
   if (start - end > Math.LN2) return undefined;

@@ -203,8 +203,8 @@ export function underfitting(ctx: Context): Problem | undefined {
 
 /**
  * Validation loss rising from its minimum (10% or more, beyond its noise) while the training loss keeps
- * falling; or a generalization gap of 10x or more (memorization); or validation accuracy falling from its
- * best while training accuracy rises.
+ * falling; or a generalization gap of 10x or more with validation no better than the untrained model
+ * (memorization); or validation accuracy falling from its best while training accuracy rises.
  */
 export function overfitting(ctx: Context): Problem | undefined {
   const v = ctx.val;
@@ -232,13 +232,15 @@ export function overfitting(ctx: Context): Problem | undefined {
       );
     }
     if (t?.isLog) {
+      // memorization: 10x below validation, and validation no better than the untrained model's loss
+      const untrained = startLevel(t, 0);
       const gap = (i: number) => v.x[i] - trainAt(t, v.steps[i]);
-      const g0 = sustainedFrom(n, (i) => gap(i) >= Math.log(10), 0.2, 2);
+      const g0 = sustainedFrom(n, (i) => gap(i) >= Math.log(10) && v.x[i] >= untrained, 0.2, 2);
       if (g0 >= 0) {
         return problem(
           'overfitting',
           v.steps[g0],
-          `from step ${v.steps[g0]} ${v.tag} is ${fmt(Math.exp(gap(n - 1)))}x ${t.tag} at the end (${fmt(v.raw[n - 1])} vs ${fmt(Math.exp(trainAt(t, v.steps[n - 1])))}): the model memorizes the training set`,
+          `from step ${v.steps[g0]} ${v.tag} is ${fmt(Math.exp(gap(n - 1)))}x ${t.tag} at the end (${fmt(v.raw[n - 1])} vs ${fmt(Math.exp(trainAt(t, v.steps[n - 1])))}) and no better than before training (${fmt(Math.exp(untrained))}): the model memorizes the training set`,
           [v.tag, t.tag],
         );
       }
