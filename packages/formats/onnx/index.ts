@@ -40,6 +40,35 @@ function allInitializers(g: Graph, out: TensorInfo[] = []): TensorInfo[] {
   return out;
 }
 
+/** weight input -> (scale input, zero-point input) of the ops that dequantize stored weights */
+const quantizedInputs: Record<string, [number, number, number][]> = {
+  DequantizeLinear: [[0, 1, 2]],
+  QLinearConv: [[3, 4, 5]],
+  QLinearMatMul: [
+    [0, 1, 2],
+    [3, 4, 5],
+  ],
+};
+
+/** Sets `quantization` on initializers dequantized per tensor (one scale, one zero point). */
+async function attachQuantization(g: Graph): Promise<void> {
+  const scalar = async (name: string | undefined) => {
+    const t = name ? g.initializers.get(name) : undefined;
+    if (!t || t.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : 0), 1) !== 1)
+      return undefined;
+    const v = await t.read();
+    return Array.isArray(v) ? undefined : Number(v[0]);
+  };
+  for (const n of g.nodes) {
+    for (const [w, s, z] of quantizedInputs[n.op] ?? []) {
+      const weight = g.initializers.get(n.inputs[w]);
+      const scale = weight && (await scalar(n.inputs[s]));
+      if (!weight || scale === undefined) continue;
+      weight.quantization = { scale, zeroPoint: (await scalar(n.inputs[z])) ?? 0, dtype: weight.dtype };
+    }
+  }
+}
+
 export async function openOnnx(source: ModelSource): Promise<Model> {
   if (source.size === 0) throw new ModelError(source.name, 'is empty');
   const ctx = { file: source.name, source };
@@ -59,6 +88,7 @@ export async function openOnnx(source: ModelSource): Promise<Model> {
   }
   const opset = decoded.opsetImports[''] ?? (decoded.irVersion <= 2 ? 1 : undefined);
   await inferShapes(graph, opset ?? 1);
+  await attachQuantization(graph);
   const model: Model = {
     format: 'onnx',
     metadata: decoded.metadata,
