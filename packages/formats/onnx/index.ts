@@ -11,6 +11,7 @@ import {
   type TensorInfo,
 } from '../model';
 import { ProtoError, ProtoReader } from '../proto';
+import { numel } from '../safetensors/decode';
 import { decodeModelProto } from './decode';
 import { inferShapes } from './shapes';
 import { readSkeleton } from './skeleton';
@@ -54,8 +55,7 @@ const quantizedInputs: Record<string, [number, number, number][]> = {
 async function attachQuantization(g: Graph): Promise<void> {
   const scalar = async (name: string | undefined) => {
     const t = name ? g.initializers.get(name) : undefined;
-    if (!t || t.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : 0), 1) !== 1)
-      return undefined;
+    if (!t || numel(t.shape) !== 1) return undefined;
     const v = await t.read();
     return Array.isArray(v) ? undefined : Number(v[0]);
   };
