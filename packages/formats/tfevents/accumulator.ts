@@ -189,7 +189,14 @@ export class RunAccumulator {
    * The same, with the tag given as UTF-8 bytes: looked up by a hash of the bytes so the hot path
    * never builds a string for a tag it has seen.
    */
-  addSimpleValueBytes(buf: Uint8Array, tagStart: number, tagEnd: number, step: number, wallTime: number, value: number): void {
+  addSimpleValueBytes(
+    buf: Uint8Array,
+    tagStart: number,
+    tagEnd: number,
+    step: number,
+    wallTime: number,
+    value: number,
+  ): void {
     let h = 0x811c9dc5;
     for (let i = tagStart; i < tagEnd; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     let entry = this.byTagBytes.get(h);

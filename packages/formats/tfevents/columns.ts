@@ -12,8 +12,9 @@ export class ScalarColumns {
   push(step: number, wallTime: number, value: number): void {
     const i = this.length;
     if (i === this.wallTimes.length) this.grow(i * 2);
-    if (this.steps instanceof Int32Array && (step | 0) !== step) this.steps = Float64Array.from(this.steps);
-    if (this.values instanceof Float32Array && Math.fround(value) !== value && !Number.isNaN(value)) {
+    // the cheap numeric test first: the type checks run only for the rare point that needs widening
+    if ((step | 0) !== step && this.steps instanceof Int32Array) this.steps = Float64Array.from(this.steps);
+    if (Math.fround(value) !== value && !Number.isNaN(value) && this.values instanceof Float32Array) {
       this.values = Float64Array.from(this.values);
     }
     this.steps[i] = step;

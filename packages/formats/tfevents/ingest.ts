@@ -27,7 +27,15 @@ function dataView(buf: Uint8Array): DataView {
   return view as DataView;
 }
 
-export function ingestRecord(acc: RunAccumulator, buf: Uint8Array, start: number, end: number, source: EventSource): void {
+/** `file` and `offset` (of the record's header) name the record in issue reports. */
+export function ingestRecord(
+  acc: RunAccumulator,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  file: string,
+  offset: number,
+): void {
   const dv = dataView(buf);
   let p = start;
   let wallTime = 0;
@@ -51,27 +59,33 @@ export function ingestRecord(acc: RunAccumulator, buf: Uint8Array, start: number
       sumStart = p + 1;
       sumEnd = sumStart + buf[p];
       p = sumEnd;
-    } else return slowPath(acc, buf, start, end, source);
+    } else return slowPath(acc, buf, start, end, { file, offset });
   }
-  if (sumStart < 0 || sumEnd > end) return slowPath(acc, buf, start, end, source);
+  if (sumStart < 0 || sumEnd > end) return slowPath(acc, buf, start, end, { file, offset });
   p = sumStart;
   while (p < sumEnd) {
     // Summary.value: key, one-byte length, then tag and simple_value in the order writers emit them
     if (buf[p] !== VALUE || buf[p + 1] >= 0x80 || buf[p + 2] !== TAG || buf[p + 3] >= 0x80) {
-      return slowSummary(acc, buf, p, sumEnd, step, wallTime, source);
+      return slowSummary(acc, buf, p, sumEnd, step, wallTime, { file, offset });
     }
     const vEnd = p + 2 + buf[p + 1];
     const tagStart = p + 4;
     const tagEnd = tagStart + buf[p + 3];
     if (tagEnd + 5 !== vEnd || buf[tagEnd] !== SIMPLE || vEnd > sumEnd) {
-      return slowSummary(acc, buf, p, sumEnd, step, wallTime, source);
+      return slowSummary(acc, buf, p, sumEnd, step, wallTime, { file, offset });
     }
     acc.addSimpleValueBytes(buf, tagStart, tagEnd, step, wallTime, dv.getFloat32(tagEnd + 1, true));
     p = vEnd;
   }
 }
 
-function slowPath(acc: RunAccumulator, buf: Uint8Array, start: number, end: number, source: EventSource): void {
+function slowPath(
+  acc: RunAccumulator,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  source: EventSource,
+): void {
   acc.addEvent(decodeEvent(buf, start, end), source);
 }
 

@@ -162,7 +162,7 @@ export class RunTailer {
         const scan = scanRecords(
           view,
           file,
-          (s, e) => ingestRecord(this.acc, view, s, e, { file, offset: base + s - 12 }),
+          (s, e) => ingestRecord(this.acc, view, s, e, file, base + s - 12),
           (issue) => this.acc.issues.push(issue),
           // a partial record at the end of the newest file may still be being written
           { baseOffset: base, eof: atEnd && !newest },

@@ -83,7 +83,7 @@ export class RunReader {
         const res = scanRecords(
           view,
           fs.path,
-          (s, e) => ingestRecord(this.data, view, s, e, { file: fs.path, offset: base + s - 12 }),
+          (s, e) => ingestRecord(this.data, view, s, e, fs.path, base + s - 12),
           (issue) => this.data.issues.push(issue),
           { baseOffset: base, eof: atEnd && !newest },
         );

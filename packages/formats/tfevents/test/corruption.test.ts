@@ -34,7 +34,7 @@ function ingestAll(buf: Uint8Array, eof: boolean) {
   scanRecords(
     buf,
     'f',
-    (s, e) => ingestRecord(acc, buf, s, e, { file: 'f', offset: s - 12 }),
+    (s, e) => ingestRecord(acc, buf, s, e, 'f', s - 12),
     (i) => issues.push(i),
     { eof },
   );
