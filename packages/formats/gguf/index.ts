@@ -78,8 +78,14 @@ function parseHeader(bytes: Uint8Array, file: string): Header {
   const need = (n: number) => {
     if (pos + n > bytes.length) throw new Truncated();
   };
-  const u32 = () => (need(4), (pos += 4), view.getUint32(pos - 4, true));
-  const u64 = () => (need(8), (pos += 8), view.getBigUint64(pos - 8, true));
+  /** claims n bytes and returns where they start */
+  const at = (n: number) => {
+    need(n);
+    pos += n;
+    return pos - n;
+  };
+  const u32 = () => view.getUint32(at(4), true);
+  const u64 = () => view.getBigUint64(at(8), true);
   const version = u32();
   if (version < 1 || version > 3)
     throw new ModelError(file, `it has GGUF version ${version}, expected 1 to 3`);
@@ -99,21 +105,21 @@ function parseHeader(bytes: Uint8Array, file: string): Header {
   const value = (type: number): GgufValue => {
     switch (type) {
       case 0:
-        return (need(1), bytes[pos++]);
+        return bytes[at(1)];
       case 1:
-        return (need(1), view.getInt8(pos++));
+        return view.getInt8(at(1));
       case 2:
-        return (need(2), (pos += 2), view.getUint16(pos - 2, true));
+        return view.getUint16(at(2), true);
       case 3:
-        return (need(2), (pos += 2), view.getInt16(pos - 2, true));
+        return view.getInt16(at(2), true);
       case 4:
         return u32();
       case 5:
-        return (need(4), (pos += 4), view.getInt32(pos - 4, true));
+        return view.getInt32(at(4), true);
       case 6:
-        return (need(4), (pos += 4), view.getFloat32(pos - 4, true));
+        return view.getFloat32(at(4), true);
       case 7:
-        return (need(1), bytes[pos++] !== 0);
+        return bytes[at(1)] !== 0;
       case 8:
         return str();
       case 9: {
@@ -126,9 +132,9 @@ function parseHeader(bytes: Uint8Array, file: string): Header {
       case 10:
         return u64();
       case 11:
-        return (need(8), (pos += 8), view.getBigInt64(pos - 8, true));
+        return view.getBigInt64(at(8), true);
       case 12:
-        return (need(8), (pos += 8), view.getFloat64(pos - 8, true));
+        return view.getFloat64(at(8), true);
       default:
         throw new ModelError(file, `its metadata holds unknown value type ${type}`);
     }
