@@ -48,6 +48,8 @@ describe('weight findings', () => {
     expect(findings('conv', [8, 3, 3, 3], w, { convFilters: true })).toEqual([
       'warning broken_weights: 2 of 8 filters of conv are all zeros (dead filters).',
     ]);
+    // a fixed transform (Silero VAD's STFT basis) legitimately has zero rows
+    expect(findings('stft.forward_basis_buffer', [8, 3, 3, 3], w, { convFilters: true })).toEqual([]);
   });
 
   it('flag magnitudes above the threshold and scales far from the fan-in', () => {

@@ -11,6 +11,8 @@ export const EXTREME_MAGNITUDE = 1e4;
 /** std x sqrt(fan_in) outside [LOW, HIGH] is `bad_init`: common schemes give 0.58 (PyTorch default) to 1.41 (He). */
 export const BAD_INIT_LOW = 0.05;
 export const BAD_INIT_HIGH = 10;
+/** names of kernels that are computed, not learned: dead-filter checks skip them */
+export const FIXED_KERNEL = /buffer|basis|window|filterbank/i;
 /** bad_init needs this many values for the std to mean something */
 export const BAD_INIT_MIN_VALUES = 256;
 
@@ -77,7 +79,8 @@ export function weightFindings(
     out.push({ id: 'broken_weights', severity: 'warning', message: `${name} is all zeros.`, tensors });
     return out;
   }
-  if (role.convFilters) {
+  // fixed transforms stored as conv kernels (an STFT basis has all-zero sine rows at DC and Nyquist)
+  if (role.convFilters && !FIXED_KERNEL.test(name)) {
     const dead = deadFilters(data, shape[0]);
     if (dead) {
       out.push({
