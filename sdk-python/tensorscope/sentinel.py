@@ -15,6 +15,7 @@ This costs one reduction and one scalar check per module per pass, against
 torch.autograd.set_detect_anomaly(True), which records a Python stack for every operation.
 """
 
+import math
 import warnings
 import weakref
 
@@ -44,13 +45,12 @@ def _tensors(x):
 
 
 def _finite(t: torch.Tensor) -> bool:
-    if not (t.is_floating_point() or t.is_complex()):
+    """One reduction and one scalar read; .item() is cheaper than another isfinite op."""
+    if not t.is_floating_point():
         return True
-    with torch.no_grad():
-        s = t.sum()
-        if bool(torch.isfinite(s)):
-            return True
-        return bool(torch.isfinite(t).all())  # the sum may overflow while every element is finite
+    t = t.detach()
+    s = (t.sum(dtype=torch.float32) if t.element_size() < 4 else t.sum()).item()
+    return math.isfinite(s) or bool(torch.isfinite(t).all())  # the sum may overflow while every element is finite
 
 
 class NanSentinel:
@@ -72,6 +72,7 @@ class NanSentinel:
         self.found = None  # {"module", "step", "phase", "message"} once something was found
         self._grad_out_ok = {}
         self._hooked = {}
+        self._checked = {}
         self._suspect = None
         self._root = type(model).__name__
         names = {m: n or self._root for n, m in model.named_modules()}
@@ -92,25 +93,34 @@ class NanSentinel:
             self.step += 1
         self._grad_out_ok = {}
         self._hooked = {}  # id(tensor) -> (weakref, [(role, module)]) for this pass
-        if self.found is None and not all(_finite(t) for t in _tensors(inputs)):
-            self._report(self._name(module), "forward", "the model's input already contains NaN/Inf")
-
-    def _name(self, module):
-        return next((n or type(self.model).__name__ for n, m in self.model.named_modules() if m is module), "?")
+        self._checked = {}  # id(tensor) -> weakref: outputs found finite in this pass
 
     def _forward_hook(self, name):
         def hook(module, inputs, output):
             if self.found is not None:
                 return
-            outs = [t for t in _tensors(output) if t.is_floating_point()]
-            if all(_finite(t) for t in outs):
+            outs = [output] if isinstance(output, torch.Tensor) else list(_tensors(output))
+            outs = [t for t in outs if t.is_floating_point()]
+            if all(self._checked_finite(t) for t in outs):
                 if self.backward and torch.is_grad_enabled():
                     self._hook_backward(name, inputs, outs)
                 return
             if all(_finite(t) for t in _tensors(inputs)):
                 self._report(name, "forward", f"{name} produced NaN/Inf from finite inputs")
+            elif name == self._root:  # no module made it: it came in with the model's input
+                self._report(name, "forward", "the model's input already contains NaN/Inf")
 
         return hook
+
+    def _checked_finite(self, t) -> bool:
+        """_finite, once per tensor per pass: a container's output is its last child's output."""
+        seen = self._checked.get(id(t))
+        if seen is not None and seen() is t:
+            return True
+        if not _finite(t):
+            return False
+        self._checked[id(t)] = weakref.ref(t)
+        return True
 
     def _hook_backward(self, name, inputs, outs):
         """Hook each tensor once per pass, whatever number of modules use it (a module's output is
