@@ -23,8 +23,8 @@ type Act = 'relu' | 'tanh' | 'sigmoid';
 
 interface RunSpec {
   name: string;
-  /** hidden layer widths (dense) or 'cnn' */
-  hidden: number[] | 'cnn';
+  /** hidden layer widths */
+  hidden: number[];
   act: Act;
   optimizer: 'adam' | 'sgd' | 'momentum' | 'rmsprop';
   lr: number;
@@ -79,11 +79,12 @@ const cyclic = (s: number) => (s >= 150 && Math.floor(s / 15) % 2 ? 100 : 1);
 const RUNS: RunSpec[] = [
   { name: 'tfjs_healthy_mlp_adam', hidden: [64], act: 'relu', optimizer: 'adam', lr: 1e-3, problems: [] },
   {
-    name: 'tfjs_healthy_cnn_momentum',
-    hidden: 'cnn',
+    name: 'tfjs_healthy_momentum_stepdecay',
+    hidden: [128, 64],
     act: 'relu',
     optimizer: 'momentum',
     lr: 0.02,
+    lrAt: (s) => (s >= 200 ? 0.1 : 1),
     problems: [],
   },
   {
@@ -193,19 +194,6 @@ const RUNS: RunSpec[] = [
 function buildLayers(spec: RunSpec, seed: number): tf.layers.Layer[] {
   const init = (k: number) =>
     spec.kernelInit === 'zeros' ? tf.initializers.zeros() : tf.initializers.glorotUniform({ seed: seed + k });
-  if (spec.hidden === 'cnn') {
-    return [
-      tf.layers.reshape({ targetShape: [14, 14, 1], name: 'reshape' }),
-      tf.layers.conv2d({ filters: 4, kernelSize: 3, name: 'conv1', kernelInitializer: init(1) }),
-      tf.layers.activation({ activation: spec.act, name: `${spec.act}1` }),
-      tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
-      tf.layers.conv2d({ filters: 8, kernelSize: 3, name: 'conv2', kernelInitializer: init(2) }),
-      tf.layers.activation({ activation: spec.act, name: `${spec.act}2` }),
-      tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }),
-      tf.layers.flatten({ name: 'flatten' }),
-      tf.layers.dense({ units: 10, name: 'logits', kernelInitializer: init(3) }),
-    ];
-  }
   const layers: tf.layers.Layer[] = [];
   spec.hidden.forEach((units, i) => {
     layers.push(tf.layers.dense({ units, name: `dense${i + 1}`, kernelInitializer: init(i) }));

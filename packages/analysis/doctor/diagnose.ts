@@ -128,3 +128,13 @@ export function diagnoseRun(signals: RunSignals): Diagnosis {
 function rank(p: Problem): number {
   return p.severity === 'error' ? 2 : p.severity === 'warning' ? 1 : 0;
 }
+
+/**
+ * Findings of a re-diagnosis (a live run that grew) that were not there before: one per problem id and
+ * first tag, so a finding whose onset or numbers were refined is not announced again.
+ */
+export function newFindings(previous: Problem[], current: Problem[]): Problem[] {
+  const key = (p: Problem) => `${p.id}\u0000${p.tags[0] ?? ''}`;
+  const seen = new Set(previous.map(key));
+  return current.filter((p) => !seen.has(key(p)));
+}

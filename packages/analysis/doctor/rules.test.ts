@@ -4,7 +4,7 @@
  */
 import { histogramFromValues } from '@tensorscope/formats/tfevents';
 import { describe, expect, it } from 'vitest';
-import { diagnoseRun } from './diagnose';
+import { diagnoseRun, newFindings } from './diagnose';
 import { words } from './names';
 import type { HistPoint, ProblemId, RunSignals } from './types';
 
@@ -373,5 +373,14 @@ describe('diagnoseRun', () => {
         ),
       ),
     ).toEqual(['vanishing_gradients']);
+  });
+  it('announces only findings that are new when a live run grows', () => {
+    const c = curve(400, (s) => (s < 200 ? healthy(s) : 1.5));
+    const early = { steps: c.steps.subarray(0, 150), values: c.values.subarray(0, 150) };
+    const before = diagnoseRun(signals({ loss: early })).problems;
+    const after = diagnoseRun(signals({ loss: c })).problems;
+    expect(before).toEqual([]);
+    expect(newFindings(before, after).map((p) => p.id)).toEqual(['divergence']);
+    expect(newFindings(after, after)).toEqual([]);
   });
 });

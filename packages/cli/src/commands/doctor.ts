@@ -91,10 +91,12 @@ async function doctorModel(path: string): Promise<RunResult[]> {
 function render(results: RunResult[]): string {
   const out: string[] = [];
   for (const r of results) {
+    if (r.diagnosis && !r.diagnosis.checked.length) {
+      out.push(`${r.run}: nothing to diagnose (no loss, gradient, activation, input or parameter signals)`);
+      continue;
+    }
     if (!r.problems.length) {
-      const checked = r.diagnosis
-        ? `checked: ${r.diagnosis.checked.join(', ') || 'nothing'}`
-        : 'weights checked';
+      const checked = r.diagnosis ? `checked: ${r.diagnosis.checked.join(', ')}` : 'weights checked';
       out.push(`${r.run}: healthy (${checked})`);
     } else {
       out.push(`${r.run}: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}`);
