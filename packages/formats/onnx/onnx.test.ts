@@ -136,6 +136,20 @@ describe('ONNX fixtures', () => {
     ]);
   });
 
+  it('keeps every value_info shape the file stores', () => {
+    let stored = 0;
+    for (const f of modelFiles) {
+      const g = models.get(f)!.graph!;
+      for (const [name, dims] of Object.entries(facts[f].value_info)) {
+        const v = g.values.get(name);
+        expect(v?.inferred, `${f} ${name}`).toBeUndefined();
+        expect(v?.shape ?? null, `${f} ${name}`).toEqual(dims);
+        stored++;
+      }
+    }
+    expect(stored).toBe(59);
+  });
+
   it('infers the shapes onnx.shape_inference infers, where the file has no value_info', () => {
     let agreed = 0;
     let missing = 0;

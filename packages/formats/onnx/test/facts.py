@@ -66,7 +66,7 @@ def model_facts(path):
         "attributes": sum(len(n.attribute) for n in g.node),
         "inputs": [i.name for i in g.input],
         "outputs": [o.name for o in g.output],
-        "value_info": len(g.value_info),
+        "value_info": {vi.name: dims_of(vi) for vi in g.value_info},
         "functions": len(m.functions),
         "initializers": [],
         "constants": [],

@@ -42,6 +42,8 @@ export interface ModelFacts {
   inputs: string[];
   outputs: string[];
   functions: number;
+  /** value_info stored in the file: name -> dims (numbers, symbolic names, null) or null without a shape */
+  value_info: Record<string, (number | string | null)[] | null>;
   initializers: TensorFacts[];
   constants: (TensorFacts & { node: string; output: string })[];
   inferred?: Record<string, (number | string | null)[] | null>;
