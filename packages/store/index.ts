@@ -3,7 +3,6 @@ export { CHUNK, DuckDBStore, type OpenResult } from './duckdb/duckdb-store';
 export type {
   FileState,
   RunSummary,
-  ScalarArrays,
   ScalarColumns,
   Store,
   StoredBlob,

@@ -19,15 +19,11 @@ export interface RunSummary {
   issues: ReadIssue[];
 }
 
-/** One scalar series, columns in file order (after restart semantics). */
+/**
+ * Scalar points as columns, in file order (after restart semantics): the reader's compact types
+ * (int32 steps, float32 values, widened to float64 only when a point needs it) are kept end to end.
+ */
 export interface ScalarColumns {
-  steps: Float64Array;
-  wallTimes: Float64Array;
-  values: Float64Array;
-}
-
-/** Scalar points to append: the reader's compact columns (int32 steps, float32 values) or Float64. */
-export interface ScalarArrays {
   steps: Int32Array | Float64Array;
   wallTimes: Float64Array;
   values: Float32Array | Float64Array;
@@ -66,7 +62,7 @@ export interface Store {
   appendScalars(
     run: string,
     tag: string,
-    columns: ScalarArrays,
+    columns: ScalarColumns,
     length: number,
     meta?: TagMetadata,
   ): Promise<void>;

@@ -120,6 +120,43 @@ describe('DuckDBStore', () => {
     await store.close();
   });
 
+  it('keeps live tailing to a few small chunks, each point rewritten a few times', async () => {
+    const dir = tempDir();
+    const { store } = await DuckDBStore.open(dir);
+    for (let i = 0; i < 300; i++) {
+      await store.appendScalars('r', 'x', columns(i, 1), 1);
+      await store.commit();
+    }
+    const got = (await store.scalars(['r'], 'x')).get('r');
+    expect(Array.from(got?.steps ?? [])).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    await store.close();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(join(dir, 'index.duckdb'));
+    const con = await db.connect();
+    const [[chunks]] = (await con.runAndReadAll('SELECT count(*) FROM scalar_chunks')).getRows();
+    con.closeSync();
+    db.closeSync();
+    // 300 = 0b100101100: one chunk per set bit
+    expect(Number(chunks)).toBe(4);
+    // 16 bytes per point as written, and at most log2(300) rewrites of each
+    const { statSync } = await import('node:fs');
+    expect(statSync(join(dir, 'index.columns')).size).toBeLessThan(300 * 16 * 9);
+  });
+
+  it('rebuilds an index whose column file was cut short', async () => {
+    const dir = tempDir();
+    const { store } = await DuckDBStore.open(dir);
+    await store.appendScalars('r', 'x', columns(0, 100), 100);
+    await store.commit();
+    await store.close();
+    const { truncateSync } = await import('node:fs');
+    truncateSync(join(dir, 'index.columns'), 100);
+    const again = await DuckDBStore.open(dir);
+    expect(again.rebuilt).toBe('corrupt');
+    expect(await again.store.runs()).toEqual([]);
+    await again.store.close();
+  });
+
   it('rebuilds an index DuckDB cannot open', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'index.duckdb'), 'this is not a database '.repeat(500));

@@ -13,17 +13,16 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   blobValue,
+  type DuckDBAppender,
   type DuckDBBlobValue,
   type DuckDBConnection,
   DuckDBInstance,
-  type DuckDBPreparedStatement,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { Kind, ReadIssue } from '@tensorscope/formats/tfevents';
 import type {
   FileState,
   RunSummary,
-  ScalarArrays,
   ScalarColumns,
   Store,
   StoredBlob,
@@ -31,7 +30,8 @@ import type {
   TagMetadata,
   TagSummary,
 } from '../store';
-import { concatColumns, f64, filterColumns, sliceColumns, toBytes } from './columns';
+import { type ChunkLayout, ColumnFile, chunkBytes, decodeChunk, encodeChunk } from './column-file';
+import { concatColumns, filterColumns, sliceColumns } from './columns';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
 /** Points per scalar chunk row: big enough that a row's overhead is noise, small enough to rewrite. */
@@ -45,13 +45,25 @@ interface SeriesEntry {
   count: number;
   firstStep: number;
   lastStep: number;
-  /** the last scalar chunk, when it has room left (it is rewritten rather than followed by a tiny one) */
-  tailSeq: number;
-  tailN: number;
+  /**
+   * The trailing scalar chunks that are not full, oldest first. New points merge with the last of
+   * them while it is no bigger than they are (a binary counter), so live tailing leaves O(log n)
+   * small chunks and rewrites each point O(log n) times.
+   */
+  tail: ChunkRow[];
   nextSeq: number;
   dirty: boolean;
   /** what readers see: the state at the last commit */
   committed: { count: number; firstStep: number; lastStep: number };
+}
+
+/** A scalar chunk's row: where its points are in the column file and how they are laid out. */
+interface ChunkRow extends ChunkLayout {
+  seriesId: number;
+  seq: number;
+  stepMin: number;
+  stepMax: number;
+  offset: number;
 }
 
 interface RunEntry {
@@ -76,12 +88,17 @@ export class DuckDBStore implements Store {
   private nextRunId = 1;
   private nextSeriesId = 1;
   private inTransaction = false;
-  private readonly statements = new Map<string, DuckDBPreparedStatement>();
+  private pending = {
+    chunks: new Map<string, ChunkRow>(),
+    points: [] as { seriesId: number; seq: number; point: StoredPoint }[],
+    deletes: [] as [number, number][],
+  };
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
+    private readonly columns: ColumnFile,
     readonly path: string,
   ) {}
 
@@ -98,6 +115,7 @@ export class DuckDBStore implements Store {
     const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '512MB' };
     if (options.threads) config.threads = String(options.threads);
     let rebuilt: OpenResult['rebuilt'] = existsSync(path) ? undefined : 'missing';
+    if (rebuilt) removeDatabase(path);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, config);
@@ -121,12 +139,22 @@ export class DuckDBStore implements Store {
       }
       await store.createSchema();
     }
-    await store.loadCatalog();
+    try {
+      await store.loadCatalog();
+    } catch {
+      // tables DuckDB can open but not read, or a column file cut short: start over
+      store.closeSync();
+      removeDatabase(path);
+      store = await DuckDBStore.connect(await DuckDBInstance.create(path, config), path);
+      await store.createSchema();
+      rebuilt = 'corrupt';
+    }
     return { store, rebuilt };
   }
 
   private static async connect(instance: DuckDBInstance, path: string): Promise<DuckDBStore> {
-    return new DuckDBStore(instance, await instance.connect(), await instance.connect(), path);
+    const columns = new ColumnFile(columnsPath(path));
+    return new DuckDBStore(instance, await instance.connect(), await instance.connect(), columns, path);
   }
 
   private async hasSchema(): Promise<boolean> {
@@ -146,6 +174,7 @@ export class DuckDBStore implements Store {
   private async loadCatalog(): Promise<void> {
     const runs = (await this.reader.runAndReadAll('SELECT id, name, issues FROM runs')).getRows();
     const byId = new Map<number, RunEntry>();
+    const bySeries = new Map<number, SeriesEntry>();
     for (const [id, name, issues] of runs) {
       const run: RunEntry = {
         id: Number(id),
@@ -162,10 +191,9 @@ export class DuckDBStore implements Store {
     }
     const series = await this.reader.runAndReadAll(
       `SELECT s.id, s.run_id, s.tag, s.kind, s.plugin_name, s.plugin_content, s.count, s.first_step, s.last_step,
-              coalesce(t.seq, -1), coalesce(t.n, 0), coalesce(t.next_seq, 0)
-       FROM series s LEFT JOIN (
-         SELECT series_id, arg_max(seq, seq) AS seq, arg_max(n, seq) AS n, max(seq) + 1 AS next_seq
-         FROM scalar_chunks GROUP BY series_id) t ON t.series_id = s.id`,
+              coalesce(t.next_seq, 0)
+       FROM series s LEFT JOIN (SELECT series_id, max(seq) + 1 AS next_seq FROM scalar_chunks GROUP BY series_id) t
+       ON t.series_id = s.id`,
     );
     for (const row of series.getRows()) {
       const run = byId.get(Number(row[1]));
@@ -182,16 +210,40 @@ export class DuckDBStore implements Store {
         count,
         firstStep: Number(row[7]),
         lastStep: Number(row[8]),
-        tailSeq: Number(row[9]),
-        tailN: Number(row[10]),
-        nextSeq: Number(row[11]),
+        tail: [],
+        nextSeq: Number(row[9]),
         dirty: false,
         committed: { count, firstStep: Number(row[7]), lastStep: Number(row[8]) },
       };
       if (entry.kind !== 'scalar') entry.nextSeq = count;
       run.series.set(entry.tag, entry);
+      bySeries.set(entry.id, entry);
       this.nextSeriesId = Math.max(this.nextSeriesId, entry.id + 1);
     }
+    // the trailing non-full chunks of each series, and a check that the column file holds every chunk
+    const chunks = await this.reader.runAndReadAll(
+      `SELECT series_id, seq, n, step_min, step_max, file_offset, steps_i32, values_f32
+       FROM scalar_chunks ORDER BY series_id, seq`,
+    );
+    let end = 0;
+    for (const [id, seq, n, lo, hi, offset, stepsI32, valuesF32] of chunks.getRows()) {
+      const row: ChunkRow = {
+        seriesId: Number(id),
+        seq: Number(seq),
+        n: Number(n),
+        stepMin: Number(lo),
+        stepMax: Number(hi),
+        offset: Number(offset),
+        stepsI32: stepsI32 === true,
+        valuesF32: valuesF32 === true,
+      };
+      end = Math.max(end, row.offset + chunkBytes(row));
+      const entry = bySeries.get(row.seriesId);
+      if (!entry) continue;
+      if (row.n < CHUNK) entry.tail.push(row);
+      else entry.tail = [];
+    }
+    if (end > this.columns.size) throw new Error(`${this.columns.path} is shorter than the index says`);
     const files = await this.reader.runAndReadAll('SELECT run_id, path, size, mtime_ms, "offset" FROM files');
     for (const [runId, path, size, mtime, offset] of files.getRows()) {
       byId.get(Number(runId))?.files.set(String(path), {
@@ -204,21 +256,14 @@ export class DuckDBStore implements Store {
   }
 
   // ---------------------------------------------------------------- writes
+  //
+  // Writes are buffered and reach DuckDB at commit (or before a purge) through appenders in one
+  // transaction: a statement per chunk or point costs a thread hop each, which dominated indexing.
 
   private async begin(): Promise<void> {
     if (this.inTransaction) return;
     await this.writer.run('BEGIN TRANSACTION');
     this.inTransaction = true;
-  }
-
-  private async exec(sql: string, values: DuckDBValue[]): Promise<void> {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = await this.writer.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    st.bind(values);
-    await st.run();
   }
 
   private run(name: string): RunEntry {
@@ -249,8 +294,7 @@ export class DuckDBStore implements Store {
         count: 0,
         firstStep: 0,
         lastStep: 0,
-        tailSeq: -1,
-        tailN: 0,
+        tail: [],
         nextSeq: 0,
         dirty: true,
         committed: { count: 0, firstStep: 0, lastStep: 0 },
@@ -266,63 +310,65 @@ export class DuckDBStore implements Store {
   async appendScalars(
     runName: string,
     tag: string,
-    columns: ScalarArrays,
+    columns: ScalarColumns,
     length: number,
     meta?: TagMetadata,
   ): Promise<void> {
     if (length <= 0) return;
-    await this.begin();
     const run = this.run(runName);
     const s = this.series(run, tag, 'scalar', meta);
     let cols = sliceColumns(columns, 0, length);
-    let n = length;
-    if (s.tailSeq >= 0 && s.tailN < CHUNK) {
-      // top up the last chunk so live tailing doesn't leave thousands of tiny rows
-      const tail = await this.readChunk(this.writer, s.id, s.tailSeq);
-      cols = concatColumns(tail, cols);
-      n += tail.steps.length;
-      await this.exec('DELETE FROM scalar_chunks WHERE series_id = ? AND seq = ?', [s.id, s.tailSeq]);
-      s.nextSeq = s.tailSeq;
+    let seq = s.nextSeq;
+    for (
+      let top = s.tail.at(-1);
+      top && top.n <= cols.steps.length && top.n + cols.steps.length <= CHUNK;
+      top = s.tail.at(-1)
+    ) {
+      cols = concatColumns(this.chunkColumns(top), cols);
+      this.dropChunk(s.id, top.seq);
+      seq = top.seq;
+      s.tail.pop();
     }
-    for (let at = 0; at < n; at += CHUNK) {
-      const end = Math.min(n, at + CHUNK);
-      const part = sliceColumns(cols, at, end);
-      await this.insertChunk(s.id, s.nextSeq, part);
-      s.tailSeq = s.nextSeq++;
-      s.tailN = end - at;
+    for (let at = 0; at < cols.steps.length; at += CHUNK) {
+      const end = Math.min(cols.steps.length, at + CHUNK);
+      const chunk = this.writeChunk(s.id, seq, sliceColumns(cols, at, end));
+      if (chunk.n < CHUNK) s.tail.push(chunk);
+      seq++;
     }
+    s.nextSeq = seq;
     if (s.count === 0) s.firstStep = columns.steps[0];
     s.count += length;
     s.lastStep = columns.steps[length - 1];
     s.dirty = true;
   }
 
-  private async insertChunk(seriesId: number, seq: number, c: ScalarColumns): Promise<void> {
+  private writeChunk(seriesId: number, seq: number, c: ScalarColumns): ChunkRow {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (const v of c.steps) {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    await this.exec('INSERT INTO scalar_chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    const { bytes, layout } = encodeChunk(c);
+    const row: ChunkRow = {
       seriesId,
       seq,
-      c.steps.length,
-      lo,
-      hi,
-      blob(c.steps),
-      blob(c.wallTimes),
-      blob(c.values),
-    ]);
+      ...layout,
+      stepMin: lo,
+      stepMax: hi,
+      offset: this.columns.append(bytes),
+    };
+    this.pending.chunks.set(`${seriesId}/${seq}`, row);
+    return row;
   }
 
-  private async readChunk(con: DuckDBConnection, seriesId: number, seq: number): Promise<ScalarColumns> {
-    const r = await con.runAndReadAll(
-      'SELECT steps, wall_times, vals FROM scalar_chunks WHERE series_id = $1 AND seq = $2',
-      [seriesId, seq],
-    );
-    const row = r.getRows()[0];
-    return rowColumns(row[0], row[1], row[2]);
+  /** Forget a chunk: pending ones never reach DuckDB; stored ones are deleted at the next flush. */
+  private dropChunk(seriesId: number, seq: number): void {
+    if (!this.pending.chunks.delete(`${seriesId}/${seq}`)) this.pending.deletes.push([seriesId, seq]);
+  }
+
+  private chunkColumns(c: ChunkRow): ScalarColumns {
+    return decodeChunk(this.columns.read(c.offset, chunkBytes(c)), c);
   }
 
   async appendPoints(
@@ -333,47 +379,90 @@ export class DuckDBStore implements Store {
     meta?: TagMetadata,
   ): Promise<void> {
     if (!points.length) return;
-    await this.begin();
     const run = this.run(runName);
     const s = this.series(run, tag, kind, meta);
-    for (const p of points) {
-      const seq = s.nextSeq++;
-      await this.exec('INSERT INTO points VALUES (?, ?, ?, ?, ?)', [s.id, seq, p.step, p.wallTime, p.body]);
-      for (const [i, b] of (p.blobs ?? []).entries()) {
-        await this.exec('INSERT INTO blobs VALUES (?, ?, ?, ?, ?, ?)', [
-          s.id,
-          seq,
-          p.step,
-          i,
-          b.contentType,
-          blob(b.data),
-        ]);
-      }
-    }
+    for (const p of points) this.pending.points.push({ seriesId: s.id, seq: s.nextSeq++, point: p });
     if (s.count === 0) s.firstStep = points[0].step;
     s.count += points.length;
     s.lastStep = points[points.length - 1].step;
     s.dirty = true;
   }
 
+  /** Moves buffered chunks, points and deletes into DuckDB (inside the open transaction). */
+  private async flushPending(): Promise<void> {
+    const { chunks, points, deletes } = this.pending;
+    if (!chunks.size && !points.length && !deletes.length) return;
+    await this.begin();
+    if (deletes.length) {
+      const pairs = deletes.map(([id, seq]) => `(${Number(id)}, ${Number(seq)})`).join(', ');
+      await this.writer.run(
+        `DELETE FROM scalar_chunks WHERE (series_id, seq) IN (SELECT * FROM (VALUES ${pairs}))`,
+      );
+    }
+    await this.append('scalar_chunks', [...chunks.values()], (a, c) => {
+      a.appendInteger(c.seriesId);
+      a.appendInteger(c.seq);
+      a.appendInteger(c.n);
+      a.appendDouble(c.stepMin);
+      a.appendDouble(c.stepMax);
+      a.appendBigInt(BigInt(c.offset));
+      a.appendBoolean(c.stepsI32);
+      a.appendBoolean(c.valuesF32);
+    });
+    await this.append('points', points, (a, { seriesId, seq, point }) => {
+      a.appendInteger(seriesId);
+      a.appendInteger(seq);
+      a.appendDouble(point.step);
+      a.appendDouble(point.wallTime);
+      a.appendVarchar(point.body);
+    });
+    const blobs = points.flatMap((p) => (p.point.blobs ?? []).map((b, i) => ({ ...p, b, i })));
+    await this.append('blobs', blobs, (a, { seriesId, seq, point, b, i }) => {
+      a.appendInteger(seriesId);
+      a.appendInteger(seq);
+      a.appendDouble(point.step);
+      a.appendInteger(i);
+      a.appendVarchar(b.contentType);
+      a.appendBlob(b.data);
+    });
+    this.pending = { chunks: new Map(), points: [], deletes: [] };
+  }
+
+  private async append<T>(
+    table: string,
+    rows: T[],
+    write: (a: DuckDBAppender, row: T) => void,
+  ): Promise<void> {
+    if (!rows.length) return;
+    const a = await this.writer.createAppender(table);
+    for (const row of rows) {
+      write(a, row);
+      a.endRow();
+    }
+    a.flushSync();
+    a.closeSync();
+  }
+
   async purge(runName: string, fromStep: number, tags?: string[]): Promise<Map<string, number>> {
     const last = new Map<string, number>();
     const run = this.runsByName.get(runName);
     if (!run) return last;
+    await this.flushPending();
     await this.begin();
     for (const s of run.series.values()) {
       if (tags && !tags.includes(s.tag)) continue;
       if (s.kind === 'scalar') {
         const all = (await this.readScalars(this.writer, [s.id])).get(s.id);
-        await this.exec('DELETE FROM scalar_chunks WHERE series_id = ?', [s.id]);
-        Object.assign(s, { count: 0, tailSeq: -1, tailN: 0, nextSeq: 0, dirty: true });
+        await this.writer.run(`DELETE FROM scalar_chunks WHERE series_id = ${s.id}`);
+        Object.assign(s, { count: 0, tail: [], nextSeq: 0, dirty: true });
         if (!all) continue;
         const kept = filterColumns(all, (i) => all.steps[i] < fromStep);
         if (kept.steps.length) await this.appendScalars(runName, s.tag, kept, kept.steps.length);
         if (s.count) last.set(s.tag, s.lastStep);
       } else {
-        await this.exec('DELETE FROM points WHERE series_id = ? AND step >= ?', [s.id, fromStep]);
-        await this.exec('DELETE FROM blobs WHERE series_id = ? AND step >= ?', [s.id, fromStep]);
+        for (const table of ['points', 'blobs']) {
+          await this.writer.run(`DELETE FROM ${table} WHERE series_id = $1 AND step >= $2`, [s.id, fromStep]);
+        }
         const r = await this.writer.runAndReadAll(
           'SELECT count(*), min(step), max(step) FROM points WHERE series_id = $1',
           [s.id],
@@ -406,6 +495,7 @@ export class DuckDBStore implements Store {
   async removeRun(runName: string): Promise<void> {
     const run = this.runsByName.get(runName);
     if (!run) return;
+    await this.flushPending();
     await this.begin();
     const ids = [...run.series.values()].map((s) => s.id);
     if (ids.length) {
@@ -415,8 +505,8 @@ export class DuckDBStore implements Store {
       }
       await this.writer.run(`DELETE FROM series WHERE id IN (${list})`);
     }
-    await this.exec('DELETE FROM files WHERE run_id = ?', [run.id]);
-    await this.exec('DELETE FROM runs WHERE id = ?', [run.id]);
+    await this.writer.run(`DELETE FROM files WHERE run_id = ${run.id}`);
+    await this.writer.run(`DELETE FROM runs WHERE id = ${run.id}`);
     this.runsByName.delete(runName);
   }
 
@@ -425,36 +515,51 @@ export class DuckDBStore implements Store {
       (r) => r.dirty || [...r.series.values()].some((s) => s.dirty),
     );
     if (!dirtyRuns.length && !this.inTransaction) return;
+    await this.flushPending();
     await this.begin();
-    for (const run of dirtyRuns) {
-      await this.exec('DELETE FROM runs WHERE id = ?', [run.id]);
-      await this.exec('INSERT INTO runs VALUES (?, ?, ?)', [run.id, run.name, JSON.stringify(run.issues)]);
-      await this.exec('DELETE FROM files WHERE run_id = ?', [run.id]);
-      for (const f of run.files.values()) {
-        await this.exec('INSERT INTO files VALUES (?, ?, ?, ?, ?)', [
-          run.id,
-          f.path,
-          f.size,
-          f.mtimeMs,
-          f.offset,
-        ]);
-      }
-      for (const s of run.series.values()) {
-        if (!s.dirty) continue;
-        await this.exec('DELETE FROM series WHERE id = ?', [s.id]);
-        await this.exec('INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-          s.id,
-          run.id,
-          s.tag,
-          s.kind,
-          s.meta?.pluginName ?? null,
-          s.meta ? blob(s.meta.pluginContent) : null,
-          s.count,
-          s.firstStep,
-          s.lastStep,
-        ]);
-      }
+    const runIds = dirtyRuns.map((r) => r.id).join(',');
+    const dirtySeries = dirtyRuns.flatMap((r) =>
+      [...r.series.values()].filter((s) => s.dirty).map((s) => ({ r, s })),
+    );
+    if (runIds) {
+      await this.writer.run(`DELETE FROM runs WHERE id IN (${runIds})`);
+      await this.writer.run(`DELETE FROM files WHERE run_id IN (${runIds})`);
     }
+    if (dirtySeries.length) {
+      await this.writer.run(`DELETE FROM series WHERE id IN (${dirtySeries.map(({ s }) => s.id).join(',')})`);
+    }
+    await this.append('runs', dirtyRuns, (a, run) => {
+      a.appendInteger(run.id);
+      a.appendVarchar(run.name);
+      a.appendVarchar(JSON.stringify(run.issues));
+    });
+    await this.append(
+      'files',
+      dirtyRuns.flatMap((run) => [...run.files.values()].map((f) => ({ run, f }))),
+      (a, { run, f }) => {
+        a.appendInteger(run.id);
+        a.appendVarchar(f.path);
+        a.appendBigInt(BigInt(f.size));
+        a.appendDouble(f.mtimeMs);
+        a.appendBigInt(BigInt(f.offset));
+      },
+    );
+    await this.append('series', dirtySeries, (a, { r, s }) => {
+      a.appendInteger(s.id);
+      a.appendInteger(r.id);
+      a.appendVarchar(s.tag);
+      a.appendVarchar(s.kind);
+      if (s.meta) {
+        a.appendVarchar(s.meta.pluginName);
+        a.appendBlob(s.meta.pluginContent);
+      } else {
+        a.appendNull();
+        a.appendNull();
+      }
+      a.appendBigInt(BigInt(s.count));
+      a.appendDouble(s.firstStep);
+      a.appendDouble(s.lastStep);
+    });
     await this.writer.run('COMMIT');
     this.inTransaction = false;
     for (const run of dirtyRuns) {
@@ -524,14 +629,15 @@ export class DuckDBStore implements Store {
     const out = new Map<number, ScalarColumns>();
     if (!ids.length) return out;
     const r = await con.runAndReadAll(
-      `SELECT series_id, steps, wall_times, vals FROM scalar_chunks
+      `SELECT series_id, n, file_offset, steps_i32, values_f32 FROM scalar_chunks
        WHERE series_id IN (${ids.map(Number).join(',')}) ORDER BY series_id, seq`,
     );
     const parts = new Map<number, ScalarColumns[]>();
-    for (const row of r.getRows()) {
-      const id = Number(row[0]);
+    for (const [sid, n, offset, stepsI32, valuesF32] of r.getRows()) {
+      const id = Number(sid);
       const list = parts.get(id) ?? [];
-      list.push(rowColumns(row[1], row[2], row[3]));
+      const layout = { n: Number(n), stepsI32: stepsI32 === true, valuesF32: valuesF32 === true };
+      list.push(decodeChunk(this.columns.read(Number(offset), chunkBytes(layout)), layout));
       parts.set(id, list);
     }
     for (const [id, list] of parts) out.set(id, list.length === 1 ? list[0] : concatColumns(...list));
@@ -566,11 +672,10 @@ export class DuckDBStore implements Store {
   }
 
   private closeSync(): void {
-    for (const st of this.statements.values()) st.destroySync();
-    this.statements.clear();
     this.writer.closeSync();
     this.reader.closeSync();
     this.instance.closeSync();
+    this.columns.close();
   }
 
   async close(): Promise<void> {
@@ -580,18 +685,15 @@ export class DuckDBStore implements Store {
   }
 }
 
-function blob(a: Float64Array | Uint8Array): DuckDBValue {
-  return blobValue(toBytes(a));
-}
-
-function rowColumns(steps: DuckDBValue, wallTimes: DuckDBValue, values: DuckDBValue): ScalarColumns {
-  return {
-    steps: f64((steps as DuckDBBlobValue).bytes),
-    wallTimes: f64((wallTimes as DuckDBBlobValue).bytes),
-    values: f64((values as DuckDBBlobValue).bytes),
-  };
+function blob(a: Uint8Array): DuckDBValue {
+  return blobValue(a);
 }
 
 function removeDatabase(path: string): void {
-  for (const p of [path, `${path}.wal`]) rmSync(p, { force: true });
+  for (const p of [path, `${path}.wal`, columnsPath(path)]) rmSync(p, { force: true });
+}
+
+/** The scalar column file that goes with an index file. */
+function columnsPath(indexPath: string): string {
+  return indexPath.replace(/\.duckdb$/, '.columns');
 }
