@@ -1,0 +1,151 @@
+/**
+ * The dashboard in Debian's chromium against the real server:
+ * 1. first chart: ms from navigation start to the first scalar chart drawn (target < 1500 ms), as a
+ *    ratio to the page's own DOMContentLoaded (the cost of the shell itself) measured in the same loads;
+ * 2. thousands of runs: mean frame time while the run list scrolls through 2,000 runs, as a ratio to
+ *    a plain DOM list of the same 2,000 rows scrolled the same way, and the rows kept in the DOM.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventFileWriter } from '@tensorscope/formats/tfevents/node';
+import { startServer } from '@tensorscope/server';
+import type { Page } from 'playwright-core';
+import { ensureUiBuilt } from '../packages/ui/build';
+import { launchBrowser } from '../packages/ui/test/helpers/browser';
+
+const FIXTURE = '/work/shared/fixtures/tfevents/tensorboardx-sample';
+const uiDir = await ensureUiBuilt();
+const tmp = mkdtempSync(join(tmpdir(), 'ts-bench-ui-'));
+
+async function serve(paths: string[], runs: number) {
+  const server = await startServer({
+    paths,
+    port: 0,
+    cacheDir: mkdtempSync(join(tmp, 'cache-')),
+    uiDir,
+    pollMillis: 200,
+  });
+  const t0 = performance.now();
+  for (;;) {
+    const r = (await (await fetch(`${server.url}api/runs`)).json()) as { runs: { tags: unknown[] }[] };
+    if (r.runs.filter((x) => x.tags.length).length >= runs) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return { server, indexMs: performance.now() - t0 };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function firstChart(page: Page, url: string): Promise<{ chart: number; dcl: number }> {
+  await page.goto(url);
+  await page.waitForSelector('[data-testid=scalar-chart] canvas');
+  return page.evaluate(() => ({
+    chart: performance.getEntriesByName('tensorscope:first-chart')[0].startTime,
+    dcl: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming)
+      .domContentLoadedEventEnd,
+  }));
+}
+
+/** Mean frame time while `el` scrolls top to bottom in 90 steps, one per animation frame. */
+async function scrollFrames(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, async (el) => {
+    const list = el as HTMLElement;
+    const times: number[] = [];
+    let last = performance.now();
+    for (let f = 0; f < 90; f++) {
+      list.scrollTop = ((list.scrollHeight - list.clientHeight) * f) / 89;
+      await new Promise((r) => requestAnimationFrame(r));
+      const now = performance.now();
+      times.push(now - last);
+      last = now;
+    }
+    return times.slice(1).reduce((a, b) => a + b, 0) / (times.length - 1);
+  });
+}
+
+/** The baseline: the same rows as plain DOM (every row present), in a box the size of the run list. */
+async function plainList(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const list = document.querySelector('[data-testid=run-list]') as HTMLElement;
+    const row = document.querySelector('.run-row') as HTMLElement;
+    const box = document.createElement('div');
+    box.id = 'plain-list';
+    const r = list.getBoundingClientRect();
+    Object.assign(box.style, {
+      position: 'fixed',
+      left: `${r.left}px`,
+      top: `${r.top}px`,
+      width: `${r.width}px`,
+      height: `${r.height}px`,
+      overflow: 'auto',
+      background: 'var(--surface)',
+      zIndex: '100',
+    });
+    for (let i = 0; i < 2000; i++) {
+      const c = row.cloneNode(true) as HTMLElement;
+      c.style.position = 'relative';
+      c.style.transform = '';
+      (c.querySelector('.run-name') as HTMLElement).textContent = `sweep/lr_${i}`;
+      box.appendChild(c);
+    }
+    document.body.appendChild(box);
+  });
+}
+
+async function manyRuns(n: number): Promise<string> {
+  const dir = mkdtempSync(join(tmp, `runs${n}-`));
+  for (let r = 0; r < n; r++) {
+    const w = new EventFileWriter(join(dir, `sweep/lr_${r}`), { flushMillis: 60_000 });
+    for (let s = 0; s < 20; s++) w.scalar('loss', Math.exp(-s / (5 + (r % 17))), s);
+    await w.close();
+  }
+  return dir;
+}
+
+const browser = await launchBrowser();
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+page.on('pageerror', (e) => console.error('page error:', e.message));
+page.on('console', (m) => m.type() === 'error' && console.error('console:', m.text()));
+try {
+  const { server } = await serve([FIXTURE], 6);
+  await firstChart(page, server.url); // warm the browser and the server's caches
+  const loads: { chart: number; dcl: number }[] = [];
+  for (let i = 0; i < 5; i++) loads.push(await firstChart(page, server.url));
+  const chart = median(loads.map((l) => l.chart));
+  const dcl = median(loads.map((l) => l.dcl));
+  console.log(
+    `first chart (tensorboardx-sample, median of 5): ${chart.toFixed(0)} ms after navigation start (target < 1500 ms)`,
+  );
+  await page.goto('about:blank'); // no reconnecting event stream once the server is gone
+  console.log(
+    `baseline: DOMContentLoaded of the same page ${dcl.toFixed(0)} ms; ratio first chart / DOMContentLoaded ${(chart / dcl).toFixed(2)}x`,
+  );
+  await server.close();
+
+  const dir = await manyRuns(2000);
+  const big = await serve([dir], 2000);
+  await page.goto(`${big.server.url}?tab=scalars`);
+  // the chart of all 2000 runs is drawn before the list is scrolled
+  await page.waitForSelector('[data-testid=scalar-chart] canvas', { timeout: 120_000 });
+  await page.waitForTimeout(1000);
+  const virtual = await scrollFrames(page, '[data-testid=run-list]');
+  const rows = await page.$$eval('.run-row', (r) => r.length);
+  await plainList(page);
+  const plain = await scrollFrames(page, '#plain-list');
+  await page.goto('about:blank');
+  await big.server.close();
+  console.log(
+    `run list scroll through 2000 runs: virtualized ${virtual.toFixed(1)} ms/frame with ${rows} rows in the DOM; ` +
+      `baseline plain DOM list of 2000 rows ${plain.toFixed(1)} ms/frame; ratio ${(virtual / plain).toFixed(2)}x`,
+  );
+  console.log(
+    `(indexing 2000 runs took ${(big.indexMs / 1000).toFixed(1)} s; software-rendered chromium, no GPU)`,
+  );
+} finally {
+  await browser.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
