@@ -1,24 +1,16 @@
 /**
  * Reads one run's event files in order, and keeps reading as they grow (tailing): each poll
- * continues after the last complete record. A partial record at the end of the newest file may
- * still be being written and is not an error; in an older file it is reported as truncated.
+ * continues after the last complete record (see file-tail.ts). A partial record at the end of the
+ * newest file may still be being written and is not an error; in an older file it is reported as
+ * truncated.
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type EmbeddingPoint, RunAccumulator } from '../accumulator';
 import { ingestRecord } from '../ingest';
 import { parseProjectorConfig } from '../projector';
-import { scanRecords } from '../records';
 import { isEventFile } from './discover';
-
-const CHUNK = 8 << 20;
-
-interface FileState {
-  path: string;
-  offset: number;
-  size: number;
-  mtimeMs: number;
-}
+import { type FileState, readNewRecords } from './file-tail';
 
 export class RunReader {
   data: RunAccumulator;
@@ -68,34 +60,13 @@ export class RunReader {
     return this.data.takeChanged();
   }
 
-  private async readFile(fs: FileState, newest: boolean): Promise<void> {
-    const fh = await open(fs.path, 'r').catch(() => undefined);
-    if (!fh) return;
-    try {
-      let chunk = CHUNK;
-      while (fs.offset < fs.size) {
-        const want = Math.min(chunk, fs.size - fs.offset);
-        const buf = new Uint8Array(want);
-        const { bytesRead } = await fh.read(buf, 0, want, fs.offset);
-        const view = buf.subarray(0, bytesRead);
-        const atEnd = fs.offset + bytesRead >= fs.size;
-        const base = fs.offset;
-        const res = scanRecords(
-          view,
-          fs.path,
-          (s, e) => ingestRecord(this.data, view, s, e, fs.path, base + s - 12),
-          (issue) => this.data.issues.push(issue),
-          { baseOffset: base, eof: atEnd && !newest },
-        );
-        fs.offset += res.consumed;
-        if (res.consumed === 0) {
-          if (atEnd) break; // a record still being written
-          chunk *= 2; // a record larger than the chunk
-        }
-      }
-    } finally {
-      await fh.close();
-    }
+  private readFile(fs: FileState, newest: boolean): Promise<void> {
+    return readNewRecords(
+      fs,
+      newest,
+      (buf, s, e, offset) => ingestRecord(this.data, buf, s, e, fs.path, offset),
+      (issue) => this.data.issues.push(issue),
+    );
   }
 
   /** Embeddings from projector_config.pbtxt (tensorboardX writes it next to the run's events). */
