@@ -555,16 +555,29 @@ async function constants(g: Graph): Promise<Map<string, number[]>> {
   return out;
 }
 
-/** Fills `graph.values` with inferred shapes for outputs the file does not describe; recurses into subgraphs. */
-export async function inferShapes(g: Graph, opset: number): Promise<void> {
+/** What a subgraph sees of its enclosing graphs: their values and folded constants. */
+interface Scope {
+  value(name: string): ValueInfo | undefined;
+  constant(name: string): number[] | undefined;
+}
+
+/**
+ * Fills `graph.values` with inferred shapes for outputs the file does not describe; recurses into
+ * subgraphs, which may read values of the graphs around them.
+ */
+export async function inferShapes(g: Graph, opset: number, outer?: Scope): Promise<void> {
   const consts = await constants(g);
+  const scope: Scope = {
+    value: (name) => g.values.get(name) ?? outer?.value(name),
+    constant: (name) => consts.get(name) ?? outer?.constant(name),
+  };
   for (const node of g.nodes) {
-    const info = node.inputs.map((i) => (i ? g.values.get(i) : undefined));
+    const info = node.inputs.map((i) => (i ? scope.value(i) : undefined));
     const c: Ctx = {
       node,
       shapes: info.map((v) => v?.shape),
       dtypes: info.map((v) => v?.dtype),
-      consts: node.inputs.map((i) => consts.get(i)),
+      consts: node.inputs.map((i) => scope.constant(i)),
       opset,
     };
     const folded = foldConst(c);
@@ -586,6 +599,6 @@ export async function inferShapes(g: Graph, opset: number): Promise<void> {
         v.shape = o.shape;
       if (v.shape || v.dtype) g.values.set(name, v);
     });
-    for (const sub of Object.values(node.subgraphs ?? {})) await inferShapes(sub, opset);
+    for (const sub of Object.values(node.subgraphs ?? {})) await inferShapes(sub, opset, scope);
   }
 }
