@@ -246,8 +246,10 @@ async function train(spec: RunSpec, outdir: string, seed: number): Promise<void>
   forward(layers, data.x.slice([0, 0], [1, PIXELS])); // builds the weights
   const vars = layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
   const opt = optimizer(spec);
+  // SGD and momentum keep the rate in a tensor (setLearningRate); Adam and RMSprop read the field
   const setLr = (lr: number) => {
-    (opt as unknown as { learningRate: number }).learningRate = lr;
+    if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr);
+    else (opt as unknown as { learningRate: number }).learningRate = lr;
   };
   const dir = join(outdir, spec.name);
   const trainW = new EventFileWriter(join(dir, 'train'));

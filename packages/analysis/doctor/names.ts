@@ -25,6 +25,8 @@ export interface Activation {
   zeroFrac?: Named<Series>;
   mean?: Named<Series>;
   std?: Named<Series>;
+  /** the Python SDK's fraction of sigmoid/tanh outputs within 3% of the bounds */
+  saturatedFrac?: Named<Series>;
 }
 
 export interface InputStats {
@@ -111,13 +113,15 @@ export function assignRoles(s: RunSignals): Roles {
   for (const [tag, data] of s.scalars) {
     const w = words(tag);
     const named = { tag, data };
-    const perLayer = /^(grad_norm|update_ratio|act_zero_frac|act_mean|act_std)\/(.+)$/i.exec(tag);
+    const perLayer =
+      /^(grad_norm|update_ratio|act_zero_frac|act_saturated_frac|act_mean|act_std)\/(.+)$/i.exec(tag);
     if (perLayer) {
       const [, kind, name] = perLayer;
       const k = kind.toLowerCase();
       if (k === 'grad_norm') layer(name).gradNorm = named;
       else if (k === 'update_ratio') layer(name).updateRatio = named;
       else if (k === 'act_zero_frac') act(name).zeroFrac = named;
+      else if (k === 'act_saturated_frac') act(name).saturatedFrac = named;
       else if (k === 'act_mean') act(name).mean = named;
       else act(name).std = named;
       continue;

@@ -4,6 +4,7 @@
  */
 import { histogramFromValues } from '@tensorscope/formats/tfevents';
 import { describe, expect, it } from 'vitest';
+import { signalsFromExport } from './adapter';
 import { diagnoseRun, newFindings } from './diagnose';
 import { words } from './names';
 import type { HistPoint, ProblemId, RunSignals } from './types';
@@ -292,6 +293,13 @@ describe('activations', () => {
     ).toBe(100);
     expect(find(signals({ 'act_zero_frac/relu1': zf(() => 0.55) }), 'dead_relu')).toBeUndefined();
   });
+  it('saturation: from the SDK scalar act_saturated_frac', () => {
+    const sf = {
+      steps: Float64Array.from(steps),
+      values: Float64Array.from(steps, (s) => (s >= 120 ? 0.8 : 0.1)),
+    };
+    expect(find(signals({ 'act_saturated_frac/2': sf }), 'saturation')?.step).toBe(120);
+  });
   it('saturation: tanh outputs piled at -1 and 1; moderate tanh is fine', () => {
     const tanh = (scale: number) =>
       steps.map((s, i) => hist(gaussian(2048, scale, 60 + i).map(Math.tanh), s));
@@ -382,5 +390,43 @@ describe('diagnoseRun', () => {
     expect(before).toEqual([]);
     expect(newFindings(before, after).map((p) => p.id)).toEqual(['divergence']);
     expect(newFindings(after, after)).toEqual([]);
+  });
+  it('reads one run of export --format json (JSON writes NaN as null)', () => {
+    const c = curve(200, healthy);
+    c.values[150] = Number.NaN;
+    const h = hist(gaussian(256, 0.1, 1), 0);
+    const exported = JSON.parse(
+      JSON.stringify({
+        tags: [
+          {
+            tag: 'loss/train',
+            kind: 'scalar',
+            points: Array.from(c.steps, (s, i) => ({ step: s, wall_time: 0, value: c.values[i] })),
+          },
+          {
+            tag: 'fc1.weight',
+            kind: 'histogram',
+            points: [
+              {
+                step: 0,
+                min: h.min,
+                max: h.max,
+                num: h.num,
+                sum: h.sum,
+                sum_squares: h.sumSquares,
+                buckets: Array.from(h.bucket, (count, i) => ({
+                  left: i ? h.bucketLimit[i - 1] : h.min,
+                  right: h.bucketLimit[i],
+                  count,
+                })),
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const d = diagnoseRun(signalsFromExport(exported));
+    expect(d.problems.map((p) => [p.id, p.step])).toEqual([['nan_loss', 150]]);
+    expect(d.checked).toContain('broken_weights');
   });
 });

@@ -14,6 +14,7 @@ type ActKind = 'relu' | 'tanh' | 'sigmoid' | 'other';
 
 function kindFromName(name: string): ActKind | undefined {
   const w = words(name).join(' ');
+  if (/drop/.test(w)) return 'other'; // dropout zeroes outputs on purpose
   if (/relu|elu|gelu|silu|swish/.test(w)) return 'relu';
   if (/tanh/.test(w)) return 'tanh';
   if (/sigmoid|logistic/.test(w)) return 'sigmoid';
@@ -126,6 +127,14 @@ function saturationTrack(a: Activation, kind: ActKind): Track | undefined {
 export function saturation(ctx: Context): ReturnType<typeof problem> | undefined {
   let best: { step: number; tag: string; frac: number; kind: ActKind } | undefined;
   for (const a of ctx.roles.activations) {
+    if (a.saturatedFrac) {
+      // the SDK counts outputs within 3% of the bounds directly: half of them there is saturation
+      const c = clean(a.saturatedFrac.data);
+      const i = sustainedFrom(c.values.length, (j) => c.values[j] >= 0.5, 0.2, 2);
+      if (i >= 0 && (!best || c.steps[i] < best.step))
+        best = { step: c.steps[i], tag: a.saturatedFrac.tag, frac: median(c.values, i), kind: 'other' };
+      continue;
+    }
     const kind = actKind(a);
     if (kind !== 'tanh' && kind !== 'sigmoid') continue;
     const t = saturationTrack(a, kind);
@@ -138,9 +147,11 @@ export function saturation(ctx: Context): ReturnType<typeof problem> | undefined
   }
   if (!best) return undefined;
   const what =
-    best.kind === 'sigmoid'
-      ? `its variance is ${fmt(best.frac * 100)}% of the largest possible for values in [0, 1]`
-      : `its mean square is ${fmt(best.frac)} (1 means every output is at -1 or 1)`;
+    best.kind === 'other'
+      ? `${fmt(best.frac * 100)}% of its outputs are within 3% of the bounds`
+      : best.kind === 'sigmoid'
+        ? `its variance is ${fmt(best.frac * 100)}% of the largest possible for values in [0, 1]`
+        : `its mean square is ${fmt(best.frac)} (1 means every output is at -1 or 1)`;
   return problem(
     'saturation',
     best.step,
