@@ -31,6 +31,9 @@ export function conv2dBackpropFilterNHWC(
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const dW = new Float64Array(fh * fw * inChannels * outChannels);
+  // skipping x == 0 is exact only while 0 * dy is 0: not when dy holds NaN/Inf
+  let skipZeros = true;
+  for (let i = 0; i < dy.length && skipZeros; i++) skipZeros = Number.isFinite(dy[i]);
   for (let wR = 0; wR < fh; wR++) {
     const yRMin = Math.max(0, Math.ceil((top - wR) / sh));
     const yRMax = Math.min(outHeight, (inHeight + top - wR) / sh);
@@ -47,7 +50,7 @@ export function conv2dBackpropFilterNHWC(
             const dyOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
             for (let d1 = 0; d1 < inChannels; d1++) {
               const xv = x[xOff + d1];
-              if (xv === 0) continue; // ReLU outputs are mostly zeros
+              if (xv === 0 && skipZeros) continue; // ReLU outputs are mostly zeros
               const o = wBase + d1 * outChannels;
               for (let d2 = 0; d2 < outChannels; d2++) dW[o + d2] += xv * dy[dyOff + d2];
             }

@@ -84,13 +84,25 @@ export class Watcher {
     this.writer = opts.writer ?? new SummaryWriter(opts.logdir as string);
     this.ownWriter = !opts.writer;
     this.graphWritten = opts.graph === false;
-    const m = model as unknown as { makeTrainFunction(): TrainFunction };
-    const make = m.makeTrainFunction;
-    m.makeTrainFunction = () => {
-      const train = make.call(model);
+    this.hookTrainFunction();
+    this.hookOptimizer();
+  }
+
+  /** The model whose train function fit runs: a Sequential delegates to an inner LayersModel. */
+  private get trainer(): tf.LayersModel | undefined {
+    return this.model instanceof tf.Sequential ? this.model.model : this.model;
+  }
+
+  /** Wraps the train function fit builds, so that each step's batch is known to the hooks. */
+  private hookTrainFunction(): void {
+    const target = this.trainer as unknown as { makeTrainFunction(): TrainFunction } | undefined;
+    if (!target || Object.hasOwn(target, 'makeTrainFunction')) return;
+    const make = target.makeTrainFunction;
+    target.makeTrainFunction = () => {
+      const train = make.call(target);
       return (data: tf.Tensor[]) => {
         this.hookOptimizer();
-        this.batchInputs = data.slice(0, model.inputs.length);
+        this.batchInputs = data.slice(0, this.model.inputs.length);
         try {
           return train(data);
         } finally {
@@ -98,14 +110,16 @@ export class Watcher {
         }
       };
     };
-    this.hookOptimizer();
   }
 
   /** The callback for model.fit / fitDataset: loss and metrics every step, validation every epoch. */
   get callback(): tf.CustomCallback {
+    this.hookTrainFunction(); // a Sequential built after watch() has its inner model now
     return new tf.CustomCallback({
       onBatchEnd: async (_batch, logs) => this.log(logs ?? {}),
-      onEpochEnd: async (_epoch, logs) => this.log(logs ?? {}),
+      // the training metrics were logged per batch; an epoch adds the validation ones
+      onEpochEnd: async (_epoch, logs) =>
+        this.log(Object.fromEntries(Object.entries(logs ?? {}).filter(([k]) => k.startsWith('val_')))),
       onTrainEnd: async () => this.flush(),
     });
   }
@@ -284,7 +298,8 @@ export class Watcher {
     if (this.closed) return;
     this.closed = true;
     this.unhookOptimizer();
-    Reflect.deleteProperty(this.model, 'makeTrainFunction');
+    const target = this.trainer;
+    if (target) Reflect.deleteProperty(target, 'makeTrainFunction');
     if (this.ownWriter) await this.writer.close();
     else await this.writer.flush();
   }
