@@ -2,17 +2,31 @@
  * The registry of model formats (Netron's two verbs per format) and `openModel`, which asks each format
  * whether it recognizes the file and opens it with the first that does. One line per format.
  */
+import { gguf } from './gguf';
 import { graphdef } from './graphdef';
 import { tfeventsGraph } from './graphdef/events';
+import { keras } from './keras';
 import { type Model, ModelError, type ModelFormat, type ModelSource } from './model';
+import { npy } from './npy';
 import { onnx } from './onnx';
 import { onnxTensor } from './onnx/tensorfile';
+import { pytorch } from './pytorch';
+import { safetensors } from './safetensors';
+import { tfjs } from './tfjs';
+import { torchscript } from './torchscript';
 
 export const formats: ModelFormat[] = [
   onnx, // .onnx, ModelProto
   graphdef, // TensorFlow .pb GraphDef, saved_model.pb
   onnxTensor, // ONNX TensorProto / SequenceProto .pb (test data)
   tfeventsGraph, // the graph_def of a TensorBoard event file
+  safetensors, // .safetensors (header length + JSON header)
+  torchscript, // .jit/.torchscript zip archives (before pytorch: both are zips)
+  pytorch, // torch.save .pt/.pth: zip or legacy pickle
+  tfjs, // TF.js model.json + weight shards
+  keras, // Keras HDF5 .h5
+  gguf, // llama.cpp GGUF
+  npy, // NumPy .npy / .npz
 ];
 
 const HEAD = 4096;

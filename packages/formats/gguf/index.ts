@@ -55,8 +55,11 @@ export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
 export const gguf: ModelFormat = {
   id: 'gguf',
-  detect(_source, head) {
-    return head[0] === 0x47 && head[1] === 0x47 && head[2] === 0x55 && head[3] === 0x46; // "GGUF"
+  detect(source, head) {
+    return (
+      /\.gguf$/i.test(source.name) ||
+      (head[0] === 0x47 && head[1] === 0x47 && head[2] === 0x55 && head[3] === 0x46)
+    ); // "GGUF"
   },
   open: openGguf,
 };

@@ -18,10 +18,7 @@ const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 export const keras: ModelFormat = {
   id: 'keras',
   detect(source, head) {
-    return (
-      HDF5_SIGNATURE.every((b, i) => head[i] === b) ||
-      (/\.(h5|hdf5|keras)$/i.test(source.name) && head[0] === 0x89)
-    );
+    return HDF5_SIGNATURE.every((b, i) => head[i] === b) || /\.(h5|hdf5)$/i.test(source.name);
   },
   open: openKeras,
 };

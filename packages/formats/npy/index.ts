@@ -22,6 +22,7 @@ export const npy: ModelFormat = {
   detect(source, head) {
     return (
       MAGIC.every((b, i) => head[i] === b) ||
+      /\.npy$/i.test(source.name) ||
       (/\.npz$/i.test(source.name) && head[0] === 0x50 && head[1] === 0x4b)
     );
   },

@@ -29,8 +29,9 @@ function isLegacy(head: Uint8Array): boolean {
 export const pytorch: ModelFormat = {
   id: 'pytorch',
   detect(source, head) {
-    if (/\.(pt|pth|ckpt|bin|pkl)$/i.test(source.name) && (isZip(head) || isLegacy(head))) return true;
-    return isLegacy(head);
+    // by extension, so a damaged .pt gets this reader's specific error rather than "unrecognized"
+    if (/\.(pt|pth|ckpt)$/i.test(source.name)) return true;
+    return isLegacy(head) || (/\.(bin|pkl)$/i.test(source.name) && isZip(head));
   },
   open: openPytorch,
 };
