@@ -19,9 +19,27 @@ export interface Curve {
   nonFiniteStep?: number;
 }
 
+/** Shape tests need no more points than this: longer curves are reduced to bucket medians. */
+const MAX_POINTS = 2000;
+
+/** Median of each of MAX_POINTS equal buckets (robust to spikes), at the bucket's first step. */
+function decimate(c: Clean): Clean {
+  const n = c.values.length;
+  if (n <= MAX_POINTS) return c;
+  const steps = new Float64Array(MAX_POINTS);
+  const values = new Float64Array(MAX_POINTS);
+  for (let b = 0; b < MAX_POINTS; b++) {
+    const from = Math.floor((b * n) / MAX_POINTS);
+    const to = Math.floor(((b + 1) * n) / MAX_POINTS);
+    steps[b] = c.steps[from];
+    values[b] = median(c.values, from, to);
+  }
+  return { ...c, steps, values };
+}
+
 export function curve(named: Named<Series> | undefined, minPoints = 8): Curve | undefined {
   if (!named) return undefined;
-  const c: Clean = clean(named.data);
+  const c: Clean = decimate(clean(named.data));
   if (c.values.length < minPoints) return undefined;
   const log = logIfPositive(c.values);
   const x = log ?? c.values;

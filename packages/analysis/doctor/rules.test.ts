@@ -104,6 +104,11 @@ describe('divergence', () => {
     expect(p).toBeDefined();
     expect(Math.abs(p!.step - 200)).toBeLessThanOrEqual(20);
   });
+  it('handles a 200k-point curve (reduced to bucket medians for shape tests)', () => {
+    const c = curve(200_000, (s) => (s < 120_000 ? healthy(s / 500) : 1.5), 0.1, 2);
+    const p = find(signals({ loss: c }), 'divergence');
+    expect(Math.abs(p!.step - 120_000)).toBeLessThanOrEqual(4_000);
+  });
   it('stays quiet on a single spike that recovers', () => {
     const c = curve(400, healthy);
     c.values[200] *= 30;

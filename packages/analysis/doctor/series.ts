@@ -19,11 +19,11 @@ export function clean(s: Series): Clean {
       break;
     }
   }
-  const out: Clean = {
-    steps: Float64Array.from({ length: end }, (_, i) => s.steps[i]),
-    values: new Float64Array(end),
-  };
-  for (let i = 0; i < end; i++) out.values[i] = s.values[i];
+  const out: Clean = { steps: new Float64Array(end), values: new Float64Array(end) };
+  for (let i = 0; i < end; i++) {
+    out.steps[i] = s.steps[i];
+    out.values[i] = s.values[i];
+  }
   if (end < n) {
     out.nonFiniteStep = s.steps[end];
     out.nonFiniteValue = s.values[end];
@@ -37,7 +37,9 @@ export function median(a: ArrayLike<number>, from = 0, to = a.length): number {
 
 export function quantile(a: ArrayLike<number>, q: number, from = 0, to = a.length): number {
   if (to <= from) return Number.NaN;
-  const b = Float64Array.from({ length: to - from }, (_, i) => a[from + i]).sort();
+  const b = new Float64Array(to - from);
+  for (let i = from; i < to; i++) b[i - from] = a[i];
+  b.sort();
   const pos = q * (b.length - 1);
   const lo = Math.floor(pos);
   return lo + 1 < b.length ? b[lo] + (pos - lo) * (b[lo + 1] - b[lo]) : b[lo];
