@@ -25,6 +25,20 @@ from torch import nn
 from .watch import _first_tensor, current
 
 
+# Modules that cannot turn finite values into NaN/Inf, forward or backward: bounded or
+# magnitude-preserving elementwise activations, max pooling, reshapes. They are not checked (a NaN
+# that reaches them came from elsewhere), which skips a pass over many of a CNN's largest tensors.
+_PASSIVE = (
+    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Softsign,
+    nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d,
+    nn.AdaptiveMaxPool3d, nn.Flatten, nn.Unflatten, nn.Identity,
+)  # fmt: skip
+
+
+def _passive(m: nn.Module) -> bool:
+    return isinstance(m, _PASSIVE) and not (isinstance(m, nn.LeakyReLU) and abs(m.negative_slope) > 1)
+
+
 class NonFiniteError(FloatingPointError):
     """Raised by NanSentinel(on_nan="raise"); `module`, `step` and `phase` say where."""
 
@@ -78,7 +92,8 @@ class NanSentinel:
         names = {m: n or self._root for n, m in model.named_modules()}
         self._handles = [model.register_forward_pre_hook(self._begin)]
         for m, name in names.items():
-            self._handles.append(m.register_forward_hook(self._forward_hook(name)))
+            if m is model or not _passive(m):
+                self._handles.append(m.register_forward_hook(self._forward_hook(name)))
         if backward:
             owner = {}
             for mname, m in model.named_modules():

@@ -115,6 +115,55 @@ class ForwardSentinelTest(unittest.TestCase):
         self.assertIsNone(sentinel.found)
 
 
+class ReluShift(nn.Module):
+    """Functional code between passive modules: the NaN is made by this module's own forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        return self.pool(torch.log(self.relu(x) - 1))  # log of a negative number for most inputs
+
+
+class PassiveModulesTest(unittest.TestCase):
+    """ReLU, pooling and reshapes are not checked; attribution stays right around them."""
+
+    def cnn(self):
+        torch.manual_seed(0)
+        return nn.Sequential(
+            OrderedDict(
+                flat_in=nn.Identity(), conv1=nn.Conv2d(1, 4, 3, padding=1), relu1=nn.ReLU(), pool1=nn.MaxPool2d(2),
+                conv2=nn.Conv2d(4, 4, 3, padding=1), relu2=nn.ReLU(), flat=nn.Flatten(), fc=nn.Linear(4 * 4 * 4, 3),
+            )
+        )  # fmt: skip
+
+    def test_conv_with_an_infinite_weight(self):
+        model = self.cnn()
+        with torch.no_grad():
+            model.conv2.weight[1, 2, 0, 0] = float("inf")
+        sentinel = tensorscope.NanSentinel(model, on_nan="record")
+        model(torch.randn(2, 1, 8, 8))
+        self.assertEqual(sentinel.found["module"], "conv2")
+
+    def test_nan_input_through_an_identity(self):
+        model = self.cnn()
+        sentinel = tensorscope.NanSentinel(model, on_nan="record")
+        x = torch.randn(2, 1, 8, 8)
+        x[0, 0, 3, 3] = float("nan")
+        model(x)
+        self.assertEqual(sentinel.found["module"], "Sequential")
+        self.assertIn("input already contains NaN", sentinel.found["message"])
+
+    def test_functional_code_between_passive_children(self):
+        torch.manual_seed(0)
+        model = nn.Sequential(OrderedDict(conv=nn.Conv2d(1, 2, 3), block=ReluShift(), flat=nn.Flatten()))
+        sentinel = tensorscope.NanSentinel(model, on_nan="record")
+        model(torch.randn(2, 1, 8, 8))
+        self.assertEqual(sentinel.found["module"], "block")
+
+
 class BackwardSentinelTest(unittest.TestCase):
     def test_module_with_infinite_gradient(self):
         torch.manual_seed(0)
