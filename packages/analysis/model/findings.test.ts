@@ -66,5 +66,9 @@ describe('weight findings', () => {
       ),
     ]);
     expect(findings('emb', [10, fanIn], big, { fanIn, noInitRule: true })).toEqual([]);
+    // a depthwise conv initialized by fan-out (torchvision's mobilenet) is small for its fan-in of 9 only
+    const depthwise = normal(960 * 9, Math.sqrt(2 / (960 * 9)));
+    expect(findings('dw', [960, 1, 3, 3], depthwise, { fanIn: 9 })).toHaveLength(1);
+    expect(findings('dw', [960, 1, 3, 3], depthwise, { fanIn: 9, fanOut: 960 * 9 })).toEqual([]);
   });
 });

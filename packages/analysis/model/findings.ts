@@ -8,7 +8,10 @@ import type { NumericArray, TensorStats } from './stats';
 
 /** |w| above this in a weight matrix or kernel is reported (fp16 overflows at 65504). */
 export const EXTREME_MAGNITUDE = 1e4;
-/** std x sqrt(fan_in) outside [LOW, HIGH] is `bad_init`: common schemes give 0.58 (PyTorch default) to 1.41 (He). */
+/**
+ * std x sqrt(fan) outside [LOW, HIGH] for both fan-in and fan-out is `bad_init`: common schemes give
+ * 0.58 (PyTorch default) to 1.41 (He) for the fan they scale by.
+ */
 export const BAD_INIT_LOW = 0.05;
 export const BAD_INIT_HIGH = 10;
 /** names of kernels that are computed, not learned: dead-filter checks skip them */
@@ -19,6 +22,8 @@ export const BAD_INIT_MIN_VALUES = 256;
 /** How a weight is used: what its fan-in is and whether dim 0 indexes conv output filters. */
 export interface WeightRole {
   fanIn?: number;
+  /** PyTorch's fan-out (out channels x kernel size): `mode="fan_out"` initializations scale by it */
+  fanOut?: number;
   /** dim 0 indexes output filters (Conv weights [out, in/groups, k...]) */
   convFilters?: boolean;
   /** embeddings, norms and other tensors whose scale is not set by fan-in */
@@ -100,14 +105,20 @@ export function weightFindings(
     });
   }
   if (role.fanIn && !role.noInitRule && stats.finite >= BAD_INIT_MIN_VALUES) {
-    const ratio = stats.std * Math.sqrt(role.fanIn);
-    if (ratio > BAD_INIT_HIGH || ratio < BAD_INIT_LOW) {
+    // far from both the fan-in and the fan-out scale: schemes use one or the other (or their mean)
+    const ratios = [role.fanIn, role.fanOut ?? role.fanIn].map((fan) => stats.std * Math.sqrt(fan));
+    const high = Math.min(...ratios) > BAD_INIT_HIGH;
+    if (high || Math.max(...ratios) < BAD_INIT_LOW) {
       const he = Math.sqrt(2 / role.fanIn);
-      const times = ratio > BAD_INIT_HIGH ? `${fmt(stats.std / he)}x` : `1/${fmt(he / stats.std)} of`;
+      const times = high ? `${fmt(stats.std / he)}x` : `1/${fmt(he / stats.std)} of`;
+      const fanOut =
+        role.fanOut && role.fanOut !== role.fanIn
+          ? `; its fan-out of ${role.fanOut} implies ${fmt(Math.sqrt(2 / role.fanOut))}`
+          : '';
       out.push({
         id: 'bad_init',
         severity: 'warning',
-        message: `${name} has std ${fmt(stats.std)}, ${times} the ${fmt(he)} that its fan-in of ${role.fanIn} implies (He init).`,
+        message: `${name} has std ${fmt(stats.std)}, ${times} the ${fmt(he)} that its fan-in of ${role.fanIn} implies (He init${fanOut}).`,
         tensors,
       });
     }

@@ -127,13 +127,20 @@ const prod = (xs: number[]) => xs.reduce((p, x) => p * x, 1);
 
 /** Fan-in by the op that reads the weight (ONNX and TensorFlow ops). */
 function roleFromUse(op: string, index: number, shape: number[], node: GraphNode): WeightRole {
-  if (index === 1 && (op === 'Conv' || op === 'ConvInteger'))
-    return { fanIn: prod(shape.slice(1)), convFilters: true };
-  if (index === 1 && op === 'ConvTranspose') return { fanIn: prod(shape.slice(1)) };
-  if (index === 1 && op === 'Gemm' && shape.length === 2)
-    return { fanIn: node.attributes.transB ? shape[1] : shape[0] };
-  if (index === 1 && op === 'MatMul' && shape.length === 2) return { fanIn: shape[0] };
-  if (index === 1 && (op === 'Conv2D' || op === 'Conv3D')) return { fanIn: prod(shape.slice(0, -1)) };
+  if (index !== 1) return { noInitRule: true };
+  const kernel = prod(shape.slice(2));
+  if (op === 'Conv' || op === 'ConvInteger')
+    return { fanIn: shape[1] * kernel, fanOut: shape[0] * kernel, convFilters: true };
+  if (op === 'ConvTranspose') return { fanIn: shape[1] * kernel, fanOut: shape[0] * kernel };
+  if (op === 'Gemm' && shape.length === 2) {
+    const [k, n] = node.attributes.transB ? [shape[1], shape[0]] : shape;
+    return { fanIn: k, fanOut: n };
+  }
+  if (op === 'MatMul' && shape.length === 2) return { fanIn: shape[0], fanOut: shape[1] };
+  if (op === 'Conv2D' || op === 'Conv3D') {
+    const window = prod(shape.slice(0, -2));
+    return { fanIn: window * shape[shape.length - 2], fanOut: window * shape[shape.length - 1] };
+  }
   return { noInitRule: true };
 }
 
@@ -141,8 +148,14 @@ function roleFromUse(op: string, index: number, shape: number[], node: GraphNode
 function roleFromName(name: string, shape: number[]): WeightRole {
   if (/embed|emb\b|wte|wpe|position|token|vocab|lookup/i.test(name)) return { noInitRule: true };
   if (/norm|\bbn|running_|lstm|gru|rnn|cell/i.test(name)) return { noInitRule: true };
-  if (/kernel/i.test(name)) return { fanIn: prod(shape.slice(0, -1)) };
-  if (/weight$/i.test(name)) return { fanIn: prod(shape.slice(1)), convFilters: shape.length >= 3 };
+  if (/kernel/i.test(name)) {
+    const window = prod(shape.slice(0, -2));
+    return { fanIn: window * shape[shape.length - 2], fanOut: window * shape[shape.length - 1] };
+  }
+  if (/weight$/i.test(name)) {
+    const kernel = prod(shape.slice(2));
+    return { fanIn: shape[1] * kernel, fanOut: shape[0] * kernel, convFilters: shape.length >= 3 };
+  }
   return { noInitRule: true };
 }
 

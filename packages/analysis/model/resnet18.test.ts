@@ -1,5 +1,5 @@
 /**
- * torchvision resnet18 exported to ONNX with Debian's PyTorch during the test, checked against
+ * torchvision resnet18 (and mobilenet_v2, for grouped convolutions) exported to ONNX with Debian's PyTorch during the test, checked against
  * independent facts: the onnx Python package (nodes, initializers), PyTorch itself (parameter count,
  * MACs from forward hooks, activations) and ONNX Runtime (intermediates of the rewritten model).
  */
@@ -16,6 +16,7 @@ import { type ModelFacts, python } from '../../formats/onnx/test/python';
 import { type InspectReport, inspectModel } from './report';
 
 interface TorchFacts {
+  mobilenet_v2: { parameters: number; batchnorm_channels: number; grouped_convs: number; macs: number };
   parameters: number;
   batchnorm_channels: number;
   macs: number;
@@ -189,5 +190,25 @@ describe('resnet18 exported by PyTorch', () => {
     close(out[firstConv], floats('bn1.bin'), [1, 64, 112, 112]); // Conv with BatchNorm folded in = PyTorch's bn1
     close(out[layer1], floats('layer1.bin'), [1, 64, 56, 56]);
     close(out[g.outputs[0].name], floats('output.bin'), [1, 1000]);
+  });
+});
+
+describe('mobilenet_v2 exported by PyTorch (depthwise convolutions)', () => {
+  const mobile = () => join(dir, 'mobilenet_v2.onnx');
+
+  it('has the nodes, initializers and MACs the onnx package and PyTorch hooks give', async () => {
+    const facts = python<Record<string, ModelFacts>>('facts.py', [mobile()])[mobile()];
+    const m = await openModel(await fileSource(mobile()));
+    const r = await inspectModel(m);
+    expect(r.graph?.nodes).toBe(facts.nodes);
+    expect(r.graph?.op_types).toEqual(facts.op_types);
+    expect(r.parameters.elements).toBe(facts.initializers.reduce((n, t) => n + numel(t.dims), 0));
+    expect(m.graph!.nodes.filter((n) => n.op === 'Conv' && Number(n.attributes.group ?? 1) > 1).length).toBe(
+      torch.mobilenet_v2.grouped_convs,
+    );
+    expect(r.flops?.macs).toBe(torch.mobilenet_v2.macs);
+    expect(torch.mobilenet_v2.parameters).toBe(3_504_872);
+    // torchvision initializes these convolutions by fan-out: a fresh model has no findings
+    expect(r.findings).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-"""Exports torchvision resnet18 (random init, no download) to ONNX with Debian's PyTorch and prints facts.
+"""Exports torchvision resnet18 and mobilenet_v2 (random init, no download) to ONNX with Debian's PyTorch
+and prints facts computed by PyTorch itself.
 
 usage: export_resnet.py OUTDIR
-Writes OUTDIR/resnet18.onnx, OUTDIR/ext/resnet18.onnx + resnet18.data (external data), OUTDIR/input.bin,
-and activations as float32 .bin files; prints JSON facts computed by PyTorch itself.
+Writes OUTDIR/resnet18.onnx, OUTDIR/ext/resnet18.onnx + resnet18.data (external data), OUTDIR/broken.onnx
+(damaged weights), OUTDIR/mobilenet_v2.onnx, OUTDIR/input.bin, and activations as float32 .bin files.
 """
 import json
 import os
@@ -37,6 +38,7 @@ with torch.no_grad():
     y = model(x)
 for h in hooks:
     h.remove()
+resnet_macs = macs
 x.numpy().astype(np.float32).tofile(os.path.join(out, "input.bin"))
 y.numpy().astype(np.float32).tofile(os.path.join(out, "output.bin"))
 for k, v in captured.items():
@@ -89,12 +91,30 @@ for n in m.graph.node:
     for i in n.input:
         readers[i] = readers.get(i, 0) + 1
 inits = {t.name for t in m.graph.initializer}
+# mobilenet_v2: depthwise (grouped) convolutions and ReLU6 (Clip)
+macs = 0
+mobilenet = torchvision.models.mobilenet_v2(weights=None).eval()
+hooks = [m.register_forward_hook(count) for m in mobilenet.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+with torch.no_grad():
+    mobilenet(x)
+for h in hooks:
+    h.remove()
+mobilenet_macs = macs
+torch.onnx.export(mobilenet, x, os.path.join(out, "mobilenet_v2.onnx"), opset_version=13)
+mobilenet_bns = [mod for mod in mobilenet.modules() if isinstance(mod, torch.nn.BatchNorm2d)]
+
 json.dump({
+    "mobilenet_v2": {
+        "parameters": sum(p.numel() for p in mobilenet.parameters()),
+        "batchnorm_channels": sum(b.num_features for b in mobilenet_bns),
+        "grouped_convs": sum(1 for m in mobilenet.modules() if isinstance(m, torch.nn.Conv2d) and m.groups > 1),
+        "macs": mobilenet_macs,
+    },
     "torch": torch.__version__,
     "parameters": sum(p.numel() for p in model.parameters()),
     "batchnorm_layers": len(bns),
     "batchnorm_channels": sum(b.num_features for b in bns),
-    "macs": macs,
+    "macs": resnet_macs,
     "damage": damage,
     "shared_initializers": sum(1 for name, n in readers.items() if name in inits and n > 1),
 }, sys.stdout)
