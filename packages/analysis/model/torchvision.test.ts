@@ -24,7 +24,7 @@ interface TorchFacts {
   damage: Record<'nan_inf' | 'dead_filters' | 'too_large' | 'too_small' | 'extreme' | 'zeros', string>;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'ts-resnet18-'));
+const dir = mkdtempSync(join(tmpdir(), 'ts-torchvision-'));
 const file = join(dir, 'resnet18.onnx');
 let torch: TorchFacts;
 let onnxFacts: ModelFacts;
@@ -38,7 +38,7 @@ const floats = (name: string) => {
 };
 
 beforeAll(async () => {
-  torch = python('export_resnet.py', [dir]);
+  torch = python('export_torchvision.py', [dir]);
   onnxFacts = python<Record<string, ModelFacts>>('facts.py', [file])[file];
   model = await openModel(await fileSource(file));
   report = await inspectModel(model);

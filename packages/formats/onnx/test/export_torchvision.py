@@ -1,7 +1,7 @@
 """Exports torchvision resnet18 and mobilenet_v2 (random init, no download) to ONNX with Debian's PyTorch
 and prints facts computed by PyTorch itself.
 
-usage: export_resnet.py OUTDIR
+usage: export_torchvision.py OUTDIR
 Writes OUTDIR/resnet18.onnx, OUTDIR/ext/resnet18.onnx + resnet18.data (external data), OUTDIR/broken.onnx
 (damaged weights), OUTDIR/mobilenet_v2.onnx, OUTDIR/input.bin, and activations as float32 .bin files.
 """
