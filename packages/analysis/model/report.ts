@@ -277,9 +277,29 @@ export async function inspectModel(model: Model, opts: InspectOptions = {}): Pro
   if (opts.weights !== false) {
     // Constant nodes holding matrices are weights too (spox and some exporters store weights that way)
     const weights = [...model.tensors, ...constants.filter((t) => t.shape.length >= 2)];
+    // one finding per distinct read error (a missing shard fails every tensor in it the same way)
+    const unreadable = new Map<string, string[]>();
     for (let i = 0; i < weights.length; i++) {
-      report.findings.push(...(await tensorFindings(weights[i], roles.get(weights[i].name), !g)));
+      const t = weights[i];
+      const found = await tensorFindings(t, roles.get(t.name), !g).catch((err: unknown) => {
+        const message = (err instanceof Error ? err.message : String(err)).replace(
+          `tensor "${t.name}" `,
+          'the tensor ',
+        );
+        unreadable.set(message, [...(unreadable.get(message) ?? []), t.name]);
+        return [];
+      });
+      report.findings.push(...found);
       opts.onProgress?.(i + 1, weights.length);
+    }
+    for (const [message, tensors] of unreadable) {
+      const what = tensors.length === 1 ? tensors[0] : `${tensors.length} tensors`;
+      report.findings.unshift({
+        id: 'broken_weights',
+        severity: 'error',
+        message: `cannot read ${what}: ${message}`,
+        tensors,
+      });
     }
   }
   // DESIGN.md's key order first, extras after
@@ -293,20 +313,8 @@ async function tensorFindings(
   byName: boolean,
 ): Promise<Finding[]> {
   if (t.dtype === 'string' || t.dtype === 'bool' || !known(t.shape)) return [];
-  let data: Awaited<ReturnType<TensorInfo['read']>>;
-  try {
-    data = await t.read();
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return [
-      {
-        id: 'broken_weights',
-        severity: 'error',
-        message: `cannot read ${t.name}: ${message}`,
-        tensors: [t.name],
-      },
-    ];
-  }
+  // a read error propagates: the caller groups them
+  const data = await t.read();
   if (Array.isArray(data)) return [];
   const numeric = data as NumericArray;
   return weightFindings(
