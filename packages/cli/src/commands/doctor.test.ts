@@ -66,6 +66,25 @@ describe('doctor on real PyTorch runs', () => {
     expect(r.stdout).toMatch(/healthy \(checked: nan_loss, divergence/);
   });
 
+  it("checks a model file's weights: NaN in a safetensors matrix is broken_weights", () => {
+    const data = new Float32Array(64).map((_, i) => Math.sin(i) * 0.1);
+    data[5] = Number.NaN;
+    const header = Buffer.from(
+      JSON.stringify({ 'fc1.weight': { dtype: 'F32', shape: [8, 8], data_offsets: [0, 256] } }),
+    );
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const file = join(dir, 'broken.safetensors');
+    writeFileSync(file, Buffer.concat([len, header, Buffer.from(data.buffer)]));
+    const r = cli('doctor', file, '--json', '--fail-on', 'error');
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      runs: { run: string; problems: { id: string; step: number; tags: string[] }[] }[];
+    };
+    expect(out.runs[0].run).toBe('broken.safetensors');
+    expect(out.runs[0].problems[0]).toMatchObject({ id: 'broken_weights', step: 0, tags: ['fc1.weight'] });
+  });
+
   it('rejects bad input with one sentence and exit 2', () => {
     const bad = join(dir, 'not-a-model.bin');
     writeFileSync(bad, 'hello');
