@@ -52,15 +52,32 @@ describe('inspect report of a weights-only model', () => {
           new Error('m.bin: tensor "w" keeps its data in "x.bin", which is missing next to the model'),
         ),
     };
-    const model: Model = { format: 'tfjs', metadata: {}, tensors: [broken] };
+    const model: Model = { format: 'onnx', metadata: {}, tensors: [broken] };
     expect((await inspectModel(model, { weights: false })).findings).toEqual([]);
     expect((await inspectModel(model)).findings).toEqual([
       {
         id: 'broken_weights',
         severity: 'error',
         message:
-          'cannot read w: m.bin: tensor "w" keeps its data in "x.bin", which is missing next to the model',
+          'cannot read w: m.bin: the tensor keeps its data in "x.bin", which is missing next to the model',
         tensors: ['w'],
+      },
+    ]);
+    // a missing shard fails every tensor in it the same way: one finding lists them all
+    const shard = (name: string): TensorInfo => ({
+      name,
+      dtype: 'float32',
+      shape: [2],
+      byteLength: 8,
+      read: () => Promise.reject(new Error('model.json: weight shard group1-shard1of2.bin is missing')),
+    });
+    const tfjs: Model = { format: 'tfjs', metadata: {}, tensors: [shard('a'), shard('b'), shard('c')] };
+    expect((await inspectModel(tfjs)).findings).toEqual([
+      {
+        id: 'broken_weights',
+        severity: 'error',
+        message: 'cannot read 3 tensors: model.json: weight shard group1-shard1of2.bin is missing',
+        tensors: ['a', 'b', 'c'],
       },
     ]);
   });
