@@ -5,6 +5,7 @@ import { distributions } from './distributions';
 import { histograms } from './histograms';
 import { hparams } from './hparams';
 import { images } from './images';
+import { model } from './model';
 import { prCurves } from './pr_curves';
 import { scalars } from './scalars';
 import { text } from './text';
@@ -20,4 +21,5 @@ export const plugins: DashboardPlugin[] = [
   text,
   prCurves,
   hparams,
+  model,
 ];
