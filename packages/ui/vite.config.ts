@@ -1,7 +1,8 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
-// Defence in depth behind DOMPurify: the built page may run only its own scripts.
+// Defence in depth behind DOMPurify: the built page may run only its own scripts (and WebAssembly,
+// which the model viewer's parsers use).
 // (Build only: the dev server's React refresh needs an inline script.)
 const csp: Plugin = {
   name: 'tensorscope-csp',
@@ -12,7 +13,7 @@ const csp: Plugin = {
       attrs: {
         'http-equiv': 'Content-Security-Policy',
         content:
-          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; " +
+          "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; " +
           "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'",
       },
       injectTo: 'head-prepend',

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { EventFileWriter } from '@tensorscope/formats/tfevents/node';
+import { EventFileWriter, encodePng } from '@tensorscope/formats/tfevents/node';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,10 @@ beforeAll(async () => {
     0,
   );
   texts.text('notes/huge', '## big\n\n' + 'lorem ipsum dolor sit amet '.repeat(80_000), 0);
+  // a 4000x3000 image: shown scaled to its card unless "actual size" is on
+  const gray = new Uint8Array(4000 * 3000);
+  for (let i = 0; i < gray.length; i++) gray[i] = (i % 4000) >> 4;
+  texts.image('images/huge', encodePng(gray, 4000, 3000, 1), 4000, 3000, 0, 1);
   await texts.close();
   // a run whose file has a corrupt record in the middle: the rest must still be read
   const bad = new EventFileWriter(join(scratch, 'corrupt'));
@@ -154,9 +158,14 @@ describe('dashboard in chromium', () => {
     expect(await page.$$eval('[data-testid=scalar-card]', (c) => c.length)).toBe(1);
     expect(await paintedPixels('[data-testid=scalar-chart] canvas')).toBeGreaterThan(2000);
 
-    const over = (await (await page.$('[data-testid=scalar-chart] .u-over'))!.boundingBox())!;
-    await page.mouse.move(over.x + over.width * 0.37, over.y + over.height / 2);
-    const row = await page.waitForSelector(`[data-testid=tooltip] tr[data-run="${run}"]`);
+    // hover until the tooltip shows (the chart may be redrawn once more as live data settles)
+    const row = await until('the tooltip', async () => {
+      const over = (await (await page.$('[data-testid=scalar-chart] .u-over'))?.boundingBox()) ?? null;
+      if (!over) return undefined;
+      await page.mouse.move(over.x + over.width * 0.37 + 1, over.y + over.height / 2);
+      await page.mouse.move(over.x + over.width * 0.37, over.y + over.height / 2);
+      return (await page.$(`[data-testid=tooltip]:not([hidden]) tr[data-run="${run}"]`)) ?? undefined;
+    });
     const step = Number(await (await row.$('.step'))!.textContent());
     const shown = await (await row.$('.value'))!.textContent();
     const smoothed = Number(await (await row.$('.smoothed'))!.textContent());
@@ -253,6 +262,43 @@ describe('dashboard in chromium', () => {
     );
     expect(rgba.size).toEqual([48, 32]);
     expect(rgba.px).toEqual([...first.data.subarray(px * 4, px * 4 + 4)]);
+  });
+
+  it('scales a huge image to its card, and shows it at actual size on request', async () => {
+    await open(`?tab=images&tags=${encodeURIComponent('^images/huge$')}`);
+    const img = await page.waitForSelector('[data-testid=image-card] img');
+    await img.evaluate((i) => (i as HTMLImageElement).decode());
+    const fit = (await img.boundingBox())!;
+    const card = (await (await page.$('[data-testid=image-card]'))!.boundingBox())!;
+    expect(await img.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBe(4000);
+    expect(fit.width).toBeLessThanOrEqual(card.width);
+    expect(fit.height).toBeLessThanOrEqual(260);
+    await page.click('text=Actual size');
+    await until(
+      'actual size',
+      async () => ((await img.boundingBox())!.width === 4000 ? true : undefined),
+      5000,
+    );
+    const frame = (await (await page.$('[data-testid=image-card] .image-frame'))!.boundingBox())!;
+    expect(frame.height).toBeLessThanOrEqual(520);
+    expect(new URL(page.url()).searchParams.get('actual')).toBe('1');
+  });
+
+  it('plays audio clips: the fixture sine is 16000 frames at 16 kHz', async () => {
+    const expected = JSON.parse(readFileSync(`${FIXTURE}.expected.json`, 'utf8')).runs.main.audio[
+      'audio/sine440'
+    ];
+    await open('?tab=audio');
+    const audio = await page.waitForSelector('[data-testid=audio-card] audio');
+    const duration = await audio.evaluate(
+      (a) =>
+        new Promise<number>((done) => {
+          const el = a as HTMLAudioElement;
+          if (el.readyState >= 1) done(el.duration);
+          else el.addEventListener('loadedmetadata', () => done(el.duration));
+        }),
+    );
+    expect(duration).toBeCloseTo(expected.frames / expected.sample_rate, 3);
   });
 
   it('draws histograms and distributions', async () => {

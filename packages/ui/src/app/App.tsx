@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { assignSlots, runColor } from '../lib/colors';
 import { compareNatural, filterRegex } from '../lib/tags';
 import { parseView, serializeView, type Theme, type ViewState } from '../lib/viewState';
@@ -131,16 +131,18 @@ export function App() {
           <div className="empty">The runs hold no data a dashboard can show.</div>
         )}
         {runs && active && (
-          <active.View
-            key={active.id}
-            runs={runs}
-            selected={selected}
-            color={color}
-            view={view}
-            update={update}
-            versionOf={versionOf}
-            theme={theme}
-          />
+          <Suspense fallback={<div className="empty">Loading {active.title}…</div>}>
+            <active.View
+              key={active.id}
+              runs={runs}
+              selected={selected}
+              color={color}
+              view={view}
+              update={update}
+              versionOf={versionOf}
+              theme={theme}
+            />
+          </Suspense>
         )}
       </main>
     </div>

@@ -1,4 +1,9 @@
+import { lazy } from 'react';
 import type { DashboardPlugin } from '../types';
-import { AudioView } from './AudioView';
 
-export const audio: DashboardPlugin = { id: 'audio', title: 'Audio', kinds: ['audio'], View: AudioView };
+export const audio: DashboardPlugin = {
+  id: 'audio',
+  title: 'Audio',
+  kinds: ['audio'],
+  View: lazy(() => import('./AudioView').then((m) => ({ default: m.AudioView }))),
+};

@@ -1,9 +1,9 @@
+import { lazy } from 'react';
 import type { DashboardPlugin } from '../types';
-import { CustomScalarsView } from './CustomScalarsView';
 
 export const customScalars: DashboardPlugin = {
   id: 'custom_scalars',
   title: 'Custom scalars',
   kinds: ['custom_scalars'],
-  View: CustomScalarsView,
+  View: lazy(() => import('./CustomScalarsView').then((m) => ({ default: m.CustomScalarsView }))),
 };

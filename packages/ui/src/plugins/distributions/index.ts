@@ -1,9 +1,9 @@
+import { lazy } from 'react';
 import type { DashboardPlugin } from '../types';
-import { DistributionsView } from './DistributionsView';
 
 export const distributions: DashboardPlugin = {
   id: 'distributions',
   title: 'Distributions',
   kinds: ['histogram'],
-  View: DistributionsView,
+  View: lazy(() => import('./DistributionsView').then((m) => ({ default: m.DistributionsView }))),
 };

@@ -1,9 +1,9 @@
+import { lazy } from 'react';
 import type { DashboardPlugin } from '../types';
-import { HistogramsView } from './HistogramsView';
 
 export const histograms: DashboardPlugin = {
   id: 'histograms',
   title: 'Histograms',
   kinds: ['histogram'],
-  View: HistogramsView,
+  View: lazy(() => import('./HistogramsView').then((m) => ({ default: m.HistogramsView }))),
 };

@@ -1,9 +1,9 @@
+import { lazy } from 'react';
 import type { DashboardPlugin } from '../types';
-import { HparamsView } from './HparamsView';
 
 export const hparams: DashboardPlugin = {
   id: 'hparams',
   title: 'HParams',
   kinds: ['hparams'],
-  View: HparamsView,
+  View: lazy(() => import('./HparamsView').then((m) => ({ default: m.HparamsView }))),
 };

@@ -1,4 +1,9 @@
+import { lazy } from 'react';
 import type { DashboardPlugin } from '../types';
-import { ImagesView } from './ImagesView';
 
-export const images: DashboardPlugin = { id: 'images', title: 'Images', kinds: ['image'], View: ImagesView };
+export const images: DashboardPlugin = {
+  id: 'images',
+  title: 'Images',
+  kinds: ['image'],
+  View: lazy(() => import('./ImagesView').then((m) => ({ default: m.ImagesView }))),
+};

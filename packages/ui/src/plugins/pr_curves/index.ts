@@ -1,9 +1,9 @@
+import { lazy } from 'react';
 import type { DashboardPlugin } from '../types';
-import { PrCurvesView } from './PrCurvesView';
 
 export const prCurves: DashboardPlugin = {
   id: 'pr_curves',
   title: 'PR curves',
   kinds: ['pr_curve'],
-  View: PrCurvesView,
+  View: lazy(() => import('./PrCurvesView').then((m) => ({ default: m.PrCurvesView }))),
 };

@@ -114,6 +114,9 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
       },
     };
     const u = new uPlot(opts, toData(live.current.prepared), el);
+    // for the first-chart benchmark (bench/dashboard-first-chart.ts)
+    if (!performance.getEntriesByName('tensorscope:first-chart').length)
+      performance.mark('tensorscope:first-chart');
     plot.current = u;
     applyZoom(u, live.current.settings.zoom);
     const ro = new ResizeObserver(() => {

@@ -1,4 +1,9 @@
+import { lazy } from 'react';
 import type { DashboardPlugin } from '../types';
-import { TextView } from './TextView';
 
-export const text: DashboardPlugin = { id: 'text', title: 'Text', kinds: ['text'], View: TextView };
+export const text: DashboardPlugin = {
+  id: 'text',
+  title: 'Text',
+  kinds: ['text'],
+  View: lazy(() => import('./TextView').then((m) => ({ default: m.TextView }))),
+};
