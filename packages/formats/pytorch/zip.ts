@@ -94,13 +94,19 @@ export class ZipArchive {
     return new ZipArchive(source, entries);
   }
 
+  private readonly offsets = new Map<ZipEntry, number>();
+
   /** file offset of an entry's data (its local header's extra field may differ from the central one) */
   async dataOffset(entry: ZipEntry): Promise<number> {
+    const known = this.offsets.get(entry);
+    if (known !== undefined) return known;
     const h = await this.source.read(entry.localHeaderOffset, 30);
     const hv = new DataView(h.buffer, h.byteOffset, h.byteLength);
     if (h.length < 30 || hv.getUint32(0, true) !== 0x04034b50)
       throw new Error(`zip entry ${entry.name} is damaged`);
-    return entry.localHeaderOffset + 30 + hv.getUint16(26, true) + hv.getUint16(28, true);
+    const offset = entry.localHeaderOffset + 30 + hv.getUint16(26, true) + hv.getUint16(28, true);
+    this.offsets.set(entry, offset);
+    return offset;
   }
 
   /** `length` bytes of a stored entry from `offset`, or the whole (inflated) entry */

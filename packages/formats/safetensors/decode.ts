@@ -96,8 +96,17 @@ const fp8Tables: Partial<Record<DType, Float32Array>> = {
   float8e5m2fnuz: float8Table(5, 16, true, false),
 };
 
-/** a copy of `bytes` in its own aligned buffer, so typed-array views are legal */
+/**
+ * A buffer holding exactly `bytes`: the bytes' own buffer when they fill it (a fresh read, no copy),
+ * else an aligned copy, so typed-array views are legal.
+ */
 function aligned(bytes: Uint8Array): ArrayBuffer {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  )
+    return bytes.buffer;
   return bytes.slice().buffer as ArrayBuffer;
 }
 
@@ -109,7 +118,8 @@ function swapBytes(bytes: Uint8Array, size: number): Uint8Array {
 }
 
 /**
- * Decodes `bytes` holding elements of `dtype`. Throws (plain Error, the caller names the file)
+ * Decodes `bytes` holding elements of `dtype`; the result may share memory with `bytes` when they fill
+ * their buffer (pass a fresh read, not a view you keep using). Throws (plain Error, the caller names the file)
  * for dtypes that have no fixed-size encoding.
  */
 export function decodeTensor(bytes: Uint8Array, dtype: DType, littleEndian = true): TensorData {
