@@ -335,6 +335,54 @@ describe('dashboard in chromium', () => {
     expect(await huge!.$$('[data-testid=markdown]')).toHaveLength(0);
   });
 
+  it('shows hparams sessions in the table and the parallel coordinates', async () => {
+    const expected = JSON.parse(readFileSync(`${FIXTURE}.expected.json`, 'utf8')).runs.hparams.sessions as {
+      run: string;
+      hparams: Record<string, number | string | boolean>;
+      metrics: Record<string, number>;
+    }[];
+    await open(`?tab=hparams&runs=${encodeURIComponent(`^${SAMPLE}/`)}`);
+    await page.waitForSelector('[data-testid=hparams-table] tbody tr');
+    const headers = await page.$$eval('[data-testid=hparams-table] thead th', (th) =>
+      th.map((t) => t.textContent!.replace(/ [↑↓]$/, '')),
+    );
+    for (const session of expected) {
+      const cells = await page.$$eval(
+        `[data-testid=hparams-table] tr[data-run="${SAMPLE}/${session.run}"] td`,
+        (td) => td.map((t) => t.textContent),
+      );
+      for (const [name, value] of Object.entries({ ...session.hparams, ...session.metrics })) {
+        const cell = cells[headers.indexOf(name)];
+        if (typeof value === 'number') expect(Math.fround(Number(cell))).toBe(Math.fround(value));
+        else expect(cell).toBe(String(value));
+      }
+    }
+    expect(await page.$$eval('[data-testid=parallel-coordinates] polyline', (p) => p.length)).toBe(
+      expected.length,
+    );
+  });
+
+  it('shows the threshold, precision and recall of the hovered PR-curve point', async () => {
+    await open('?tab=pr_curves');
+    const plot = await page.waitForSelector('[data-testid=pr-plot]');
+    const box = (await plot.boundingBox())!;
+    const caption = await until('a hovered PR point', async () => {
+      await page.mouse.move(box.x + box.width * 0.7, box.y + 20);
+      await page.mouse.move(box.x + box.width * 0.7 + 1, box.y + 20);
+      const t = await page.textContent('[data-testid=pr-plot-caption]');
+      return t?.includes('threshold') ? t : undefined;
+    });
+    const m = /step (\d+) · threshold (\S+) · precision (\S+) · recall (\S+)/.exec(caption)!;
+    const pr = await dash.api<{
+      points: { step: number; thresholds: number[]; precision: number[]; recall: number[] }[];
+    }>(`/api/pr_curves?run=${SAMPLE}/main&tag=pr/classifier`);
+    const point = pr.points.find((p) => p.step === Number(m[1]))!;
+    const i = point.thresholds.findIndex((t) => Math.fround(t) === Math.fround(Number(m[2])));
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(Math.fround(Number(m[3]))).toBe(Math.fround(point.precision[i]));
+    expect(Math.fround(Number(m[4]))).toBe(Math.fround(point.recall[i]));
+  });
+
   it('redraws a chart when events are appended to a file', async () => {
     await open(`?runs=${encodeURIComponent(`^${S}/live$`)}`);
     const foot = '[data-testid=scalar-card] .card-foot';
