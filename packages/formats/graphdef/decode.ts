@@ -208,18 +208,82 @@ function outputShapes(attr: Uint8Array): { type: string; value: AttrValue; shape
   };
 }
 
-/** `x:0` -> `x`; other output indices keep their suffix. */
+/**
+ * `x:0` -> `x`; other output indices keep their suffix. Inside functions an output is named
+ * `node:output_arg:index`; the argument name is dropped.
+ */
 function valueName(input: string): string {
-  return input.endsWith(':0') ? input.slice(0, -2) : input;
+  const fn = /^(.*):[A-Za-z_][\w]*:(\d+)$/.exec(input);
+  const plain = fn ? `${fn[1]}:${fn[2]}` : input;
+  return plain.endsWith(':0') ? plain.slice(0, -2) : plain;
 }
 
-export function decodeGraphDef(r: ProtoReader, ctx: Ctx, name = 'graph'): Graph {
+/** GraphDef: node 1, library 2 (FunctionDefLibrary: function 1). Library functions go to `functions`. */
+export function decodeGraphDef(r: ProtoReader, ctx: Ctx, name = 'graph', functions: Graph[] = []): Graph {
   const raw: RawNode[] = [];
   while (!r.done) {
     const tag = r.tag();
     if (tag === 0x0a) raw.push(decodeNode(r.sub(), ctx));
-    else r.skip(tag & 7);
+    else if (tag === 0x12) {
+      const lib = r.sub();
+      while (!lib.done) {
+        const t = lib.tag();
+        if (t === 0x0a) functions.push(decodeFunctionDef(lib.sub(), ctx));
+        else lib.skip(t & 7);
+      }
+    } else r.skip(tag & 7);
   }
+  return buildGraph(raw, name);
+}
+
+/** FunctionDef: signature 1 (OpDef: name 1, input_arg 2, output_arg 3; ArgDef name 1), node_def 3, ret 4. */
+function decodeFunctionDef(r: ProtoReader, ctx: Ctx): Graph {
+  const raw: RawNode[] = [];
+  let name = '';
+  const inputs: string[] = [];
+  const outputs: string[] = [];
+  const ret = new Map<string, string>();
+  const argName = (a: ProtoReader) => {
+    let n = '';
+    while (!a.done) {
+      const t = a.tag();
+      if (t === 0x0a) n = a.string();
+      else a.skip(t & 7);
+    }
+    return n;
+  };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) {
+      const sig = r.sub();
+      while (!sig.done) {
+        const t = sig.tag();
+        if (t === 0x0a) name = sig.string();
+        else if (t === 0x12) inputs.push(argName(sig.sub()));
+        else if (t === 0x1a) outputs.push(argName(sig.sub()));
+        else sig.skip(t & 7);
+      }
+    } else if (tag === 0x1a) raw.push(decodeNode(r.sub(), ctx));
+    else if (tag === 0x22) {
+      const e = r.sub();
+      let k = '';
+      let v = '';
+      while (!e.done) {
+        const t = e.tag();
+        if (t === 0x0a) k = e.string();
+        else if (t === 0x12) v = e.string();
+        else e.skip(t & 7);
+      }
+      ret.set(k, v);
+    } else r.skip(tag & 7);
+  }
+  const g = buildGraph(raw, name);
+  g.inputs = inputs.map((n) => ({ name: n }));
+  g.outputs = outputs.map((n) => ({ name: valueName(ret.get(n) ?? n) }));
+  return g;
+}
+
+function buildGraph(raw: RawNode[], name: string): Graph {
   const g: Graph = { name, nodes: [], inputs: [], outputs: [], values: new Map(), initializers: new Map() };
   // outputs a node has: index 0 is its name; `x:k` inputs elsewhere reveal more
   const extraOutputs = new Map<string, Set<number>>();

@@ -239,6 +239,67 @@ describe('GraphDef .pb files', () => {
     expect(await m.tensors[1].read()).toEqual(new Float32Array([0.5, 0.5, 0.5]));
   });
 
+  it('keeps library functions (TF2 traces put the model in them) with their nodes and weights', async () => {
+    const attr = (key: string, value: (w: ProtoWriter) => void) => (w: ProtoWriter) =>
+      w.message(5, (e) => e.string(1, key).message(2, value));
+    const bytes = new ProtoWriter()
+      .message(1, (n) => n.string(1, 'x').string(2, 'Placeholder'))
+      .message(1, (n) =>
+        n
+          .string(1, 'StatefulPartitionedCall')
+          .string(2, 'StatefulPartitionedCall')
+          .string(3, 'x')
+          .also(attr('f', (v) => v.message(10, (f) => f.string(1, '__inference_call_42')))),
+      )
+      .message(2, (lib) =>
+        lib.message(1, (f) =>
+          f
+            .message(1, (sig) =>
+              sig
+                .string(1, '__inference_call_42')
+                .message(2, (a) => a.string(1, 'inputs'))
+                .message(3, (a) => a.string(1, 'identity')),
+            )
+            .message(3, (n) =>
+              n
+                .string(1, 'dense/kernel')
+                .string(2, 'Const')
+                .also(
+                  attr('value', (v) =>
+                    v.message(8, (t) =>
+                      t
+                        .uint(1, 1)
+                        .message(2, (s) => s.message(2, (d) => d.int(1, 2)))
+                        .packedFloats(5, [1, 2]),
+                    ),
+                  ),
+                ),
+            )
+            .message(3, (n) =>
+              n
+                .string(1, 'dense/MatMul')
+                .string(2, 'MatMul')
+                .string(3, 'inputs')
+                .string(3, 'dense/kernel:output:0'),
+            )
+            .message(4, (e) => e.string(1, 'identity').string(2, 'dense/MatMul:product:0')),
+        ),
+      )
+      .finish();
+    const m = graphDefModel(bytes, 'tf2.pb');
+    expect(m.graph!.nodes[1].attributes.f).toBe('__inference_call_42');
+    const f = m.functions![0];
+    expect(f.name).toBe('__inference_call_42');
+    expect(f.inputs).toEqual([{ name: 'inputs' }]);
+    expect(f.outputs.map((o) => o.name)).toEqual(['dense/MatMul']);
+    expect(f.nodes.map((n) => [n.op, n.inputs])).toEqual([
+      ['Const', []],
+      ['MatMul', ['inputs', 'dense/kernel']],
+    ]);
+    expect(m.tensors.map((t) => t.name)).toEqual(['dense/kernel']);
+    expect(await m.tensors[0].read()).toEqual(new Float32Array([1, 2]));
+  });
+
   it('names the file when a .pb GraphDef is cut short', async () => {
     const good = new ProtoWriter()
       .message(1, (n) => n.string(1, 'a_node_with_a_long_name').string(2, 'NoOp'))

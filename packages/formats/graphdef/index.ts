@@ -46,8 +46,25 @@ function constTensors(g: Graph): TensorInfo[] {
   return out;
 }
 
-function toModel(graph: Graph, producer: number | undefined): Model {
-  const model: Model = { format: 'graphdef', metadata: {}, graph, tensors: constTensors(graph) };
+/** The model of GraphDef bytes; library functions (TF2 traces keep most ops there) become `functions`. */
+function decodeModel(bytes: Uint8Array, ctx: { file: string; source: ModelSource }): Model {
+  const functions: Graph[] = [];
+  let graph: Graph;
+  try {
+    graph = decodeGraphDef(new ProtoReader(bytes), ctx, 'graph', functions);
+  } catch (err) {
+    if (err instanceof ProtoError)
+      throw new ModelError(ctx.file, `is not a valid TensorFlow GraphDef: ${err.message}`);
+    throw err;
+  }
+  const model: Model = {
+    format: 'graphdef',
+    metadata: {},
+    graph,
+    tensors: [graph, ...functions].flatMap(constTensors),
+  };
+  if (functions.length) model.functions = functions;
+  const producer = producerOf(bytes);
   if (producer !== undefined) {
     model.producer = `tensorflow graph version ${producer}`;
     model.metadata.producer = String(producer);
@@ -82,13 +99,7 @@ export function graphDefModel(bytes: Uint8Array, file = 'graph_def'): Model {
     read: async (offset, length) => bytes.subarray(offset, offset + length),
     sibling: async () => undefined,
   };
-  try {
-    return toModel(decodeGraphDef(new ProtoReader(bytes), { file, source }), producerOf(bytes));
-  } catch (err) {
-    if (err instanceof ProtoError)
-      throw new ModelError(file, `is not a valid TensorFlow GraphDef: ${err.message}`);
-    throw err;
-  }
+  return decodeModel(bytes, { file, source });
 }
 
 /** First field is `node` (tag 0x0a) whose first field is its `name` (0x0a). */
@@ -124,16 +135,7 @@ export const graphdef: ModelFormat = {
     }
     const graphBytes = saved ? firstGraphOfSavedModel(skeleton) : skeleton;
     if (!graphBytes) throw new ModelError(source.name, 'is a SavedModel without a graph');
-    try {
-      return toModel(
-        decodeGraphDef(new ProtoReader(graphBytes), { file: source.name, source }),
-        producerOf(graphBytes),
-      );
-    } catch (err) {
-      if (err instanceof ProtoError)
-        throw new ModelError(source.name, `is not a valid TensorFlow GraphDef: ${err.message}`);
-      throw err;
-    }
+    return decodeModel(graphBytes, { file: source.name, source });
   },
 };
 
