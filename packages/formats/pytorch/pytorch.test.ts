@@ -86,6 +86,33 @@ describe('pytorch .pt files', () => {
     expect(model.metadata.loss).toBe('0.123');
   });
 
+  it('lists a whole pickled module (torch.save(model)) by parameter path, with its classes as placeholders', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tensorscope-module-')), 'model.pt');
+    const script = `
+import json, sys, torch
+torch.manual_seed(0)
+m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.BatchNorm1d(3))
+torch.save(m, sys.argv[1])
+print(json.dumps({k: v.reshape(-1).tolist() for k, v in m.state_dict().items() if v.dtype == torch.float32}))
+`;
+    const expected: Record<string, number[]> = JSON.parse(
+      execFileSync(PYTHON, ['-c', script, path]).toString(),
+    );
+    const model = await openPytorch(await testFileSource(path));
+    const floats = model.tensors.filter((t) => t.dtype === 'float32');
+    expect(floats.map((t) => t.name)).toEqual(Object.keys(expected));
+    for (const t of floats) expect(Array.from((await t.read()) as Float32Array)).toEqual(expected[t.name]);
+    expect(model.tensors.map((t) => t.name)).toContain('2.num_batches_tracked');
+    expect(model.extras!.placeholders).toEqual(
+      expect.arrayContaining([
+        'torch.nn.modules.container.Sequential',
+        'torch.nn.modules.linear.Linear',
+        'torch.nn.modules.activation.ReLU',
+        'torch.nn.modules.batchnorm.BatchNorm1d',
+      ]),
+    );
+  });
+
   it('reads no weight bytes at open', async () => {
     const source = await testFileSource(join(FIXTURES, 'weights/mnist.pt'));
     const model = await openPytorch(source);
