@@ -43,6 +43,8 @@ def gradcam(model, layer, input, target=None, writer=None, tag="gradcam", step=0
                 idx = logits.argmax(dim=1)
             else:
                 idx = torch.as_tensor(target, device=logits.device).long().expand(n)
+                if bool(((idx < 0) | (idx >= logits.shape[1])).any()):
+                    raise ValueError(f"gradcam: target {target} is out of range for {logits.shape[1]} classes")
             score = logits.gather(1, idx.reshape(n, 1)).sum()
             (grads,) = torch.autograd.grad(score, acts)
     finally:

@@ -22,7 +22,7 @@ import weakref
 import torch
 from torch import nn
 
-from .watch import _first_tensor, current
+from .watch import current
 
 
 # Modules that cannot turn finite values into NaN/Inf, forward or backward: bounded or

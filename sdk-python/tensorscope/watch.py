@@ -62,6 +62,8 @@ class Watcher:
         parameters: bool = True,
     ):
         global _current
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"watch: expected a torch.nn.Module, got {type(model).__name__}")
         if log_every < 1:
             raise ValueError(f"watch: log_every must be a positive integer, got {log_every}")
         self.model = model

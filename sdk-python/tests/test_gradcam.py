@@ -81,6 +81,8 @@ class GradcamTest(unittest.TestCase):
     def test_unknown_layer_is_a_clear_error(self):
         with self.assertRaisesRegex(ValueError, "no layer 'conv9'"):
             tensorscope.gradcam(small_cnn(), "conv9", torch.randn(1, 3, 8, 8))
+        with self.assertRaisesRegex(ValueError, "target 5 is out of range for 5 classes"):
+            tensorscope.gradcam(small_cnn(), "conv2", torch.randn(1, 3, 8, 8), target=5)
         with self.assertRaisesRegex(ValueError, r"need \(N, C, h, w\)"):
             tensorscope.gradcam(small_cnn(), "fc", torch.randn(1, 3, 8, 8))
 

@@ -187,6 +187,10 @@ class WatchStepTest(unittest.TestCase):
             self.assertEqual(len(model._forward_pre_hooks), 0)
             model(torch.ones(1, 2)).sum().backward()  # no hook left to fail
 
+    def test_not_a_module(self):
+        with self.assertRaisesRegex(TypeError, "expected a torch.nn.Module, got function"):
+            tensorscope.watch(lambda x: x, logdir="unused")
+
     def test_bad_log_every(self):
         with self.assertRaisesRegex(ValueError, "log_every"):
             tensorscope.watch(nn.Linear(1, 1), log_every=0, logdir="unused")
