@@ -51,7 +51,9 @@ def hist_fields(v) -> dict:
         bins = len(counts)
         limits = [lo + (hi - lo) * (i + 1) / bins for i in range(bins)]
         limits[-1] = hi
-    return {"min": lo, "max": hi, "num": num, "sum": total, "sum_squares": sumsq, "bucket_limit": limits, "bucket": counts}
+    return {
+        "min": lo, "max": hi, "num": num, "sum": total, "sum_squares": sumsq, "bucket_limit": limits, "bucket": counts,
+    }  # fmt: skip
 
 
 def act_vector(t: torch.Tensor, saturation: str = None) -> torch.Tensor:
@@ -73,4 +75,4 @@ def act_vector(t: torch.Tensor, saturation: str = None) -> torch.Tensor:
         sat = torch.count_nonzero((y * 2 - 1).abs() > 0.97) / n
     else:
         sat = torch.zeros((), device=y.device)
-    return torch.stack([mean.to(torch.float64), std.to(torch.float64), zero.to(torch.float64), sat.to(torch.float64)])
+    return torch.stack([v.to(torch.float64) for v in (mean, std, zero, sat)])

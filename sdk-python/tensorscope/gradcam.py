@@ -55,8 +55,9 @@ def gradcam(model, layer, input, target=None, writer=None, tag="gradcam", step=0
         cam = F.interpolate(cam, size=input.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
         flat = cam.reshape(n, -1)
         lo = flat.min(dim=1).values.reshape(n, 1, 1)
-        span = (flat.max(dim=1).values.reshape(n, 1, 1) - lo)
-        cam = torch.where(span > 0, (cam - lo) / torch.where(span > 0, span, torch.ones_like(span)), torch.zeros_like(cam))
+        span = flat.max(dim=1).values.reshape(n, 1, 1) - lo
+        scaled = (cam - lo) / span.clamp(min=torch.finfo(cam.dtype).tiny)
+        cam = torch.where(span > 0, scaled, torch.zeros_like(cam))
     if writer is not None:
         png, w, h = overlay_png(input[0], cam[0], alpha)
         writer.add_image_png(tag, png, w, h, 3, step)

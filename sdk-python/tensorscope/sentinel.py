@@ -64,7 +64,7 @@ def _finite(t: torch.Tensor) -> bool:
         return True
     t = t.detach()
     s = (t.sum(dtype=torch.float32) if t.element_size() < 4 else t.sum()).item()
-    return math.isfinite(s) or bool(torch.isfinite(t).all())  # the sum may overflow while every element is finite
+    return math.isfinite(s) or bool(torch.isfinite(t).all())  # a sum of finite values may overflow
 
 
 class NanSentinel:

@@ -85,7 +85,8 @@ class Watcher:
         self._snapshot = None  # (step, {param name: tensor}) for update ratios
         self._params = [(n, p) for n, p in model.named_parameters() if p.requires_grad] if parameters else []
         # write tags in model order (gradients arrive output first); readers list layers in first-seen order
-        names = [n for n, _ in model.named_parameters()] + [n or type(model).__name__ for n, _ in model.named_modules()]
+        names = [n for n, _ in model.named_parameters()]
+        names += [n or type(model).__name__ for n, _ in model.named_modules()]
         self._order = {n: i for i, n in enumerate(names)}
         self._order.update({f"activations/{n}": i for n, i in list(self._order.items())})
         self._order.update({f"{n}.grad": i for n, i in list(self._order.items())})
@@ -151,7 +152,8 @@ class Watcher:
             if not self._active:
                 return
             with torch.no_grad():
-                self._pending[("grad_norm", name)] = (self.step, torch.linalg.vector_norm(grad).to(torch.float64).reshape(1))
+                norm = torch.linalg.vector_norm(grad).to(torch.float64).reshape(1)
+                self._pending[("grad_norm", name)] = (self.step, norm)
                 if self._hist:
                     self._pending[("hist", f"{name}.grad")] = (self.step, hist_vector(grad, self.bins))
 
