@@ -187,6 +187,22 @@ class WatchStepTest(unittest.TestCase):
             self.assertEqual(len(model._forward_pre_hooks), 0)
             model(torch.ones(1, 2)).sum().backward()  # no hook left to fail
 
+    def test_lr_per_param_group_follows_the_scheduler(self):
+        with tempfile.TemporaryDirectory() as d:
+            model = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 1))
+            opt = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.1}, {"params": model[1].parameters()}], lr=0.01)
+            sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+            w = tensorscope.watch(model, log_every=2, logdir=d, optimizer=opt)
+            for _ in range(5):
+                model(torch.ones(2, 3)).sum().backward()
+                opt.step()
+                sched.step()
+            w.close()
+            s = series(d)
+            self.assertNotIn("lr", s)
+            self.assertEqual([(st, v["simple_value"]) for st, v in s["lr/group0"]], [(0, f32(0.1)), (2, f32(0.05)), (4, f32(0.025))])
+            self.assertEqual([(st, v["simple_value"]) for st, v in s["lr/group1"]], [(0, f32(0.01)), (2, f32(0.005)), (4, f32(0.0025))])
+
     def test_not_a_module(self):
         with self.assertRaisesRegex(TypeError, "expected a torch.nn.Module, got function"):
             tensorscope.watch(lambda x: x, logdir="unused")
