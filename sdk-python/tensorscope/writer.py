@@ -31,7 +31,10 @@ class EventFileWriter:
     """Appends events to `<logdir>/events.out.tfevents.<time>.<host>.<pid>.<n>` from a background thread."""
 
     def __init__(self, logdir: str, max_queue: int = 1024, flush_secs: float = 10.0, filename_suffix: str = ""):
-        os.makedirs(logdir, exist_ok=True)
+        try:
+            os.makedirs(logdir, exist_ok=True)
+        except OSError as e:
+            raise OSError(e.errno, f"tensorscope cannot create the log directory {logdir}: {e.strerror}") from None
         name = "events.out.tfevents.%010d.%s.%d.%d%s" % (
             time.time(),
             socket.gethostname(),

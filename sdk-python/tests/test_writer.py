@@ -139,6 +139,12 @@ class SummaryWriterTest(unittest.TestCase):
         with self.assertRaisesRegex(RuntimeError, "closed"):
             w.add_scalar("late", 1.0, 0)
 
+    def test_logdir_that_is_a_file_is_a_clear_error(self):
+        path = os.path.join(self.logdir, "a_file")
+        open(path, "w").close()
+        with self.assertRaisesRegex(OSError, "cannot create the log directory .*a_file"):
+            SummaryWriter(path)
+
     def test_bad_image_format_is_a_clear_error(self):
         with SummaryWriter(self.logdir) as w:
             with self.assertRaisesRegex(ValueError, "dataformats must be"):
