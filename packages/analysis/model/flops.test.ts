@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileSource } from '@tensorscope/formats/node-source';
 import { openOnnx } from '@tensorscope/formats/onnx';
+import { openModel } from '@tensorscope/formats/open';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../formats/onnx/test/python';
 import { nodeMacs } from './flops';
@@ -31,5 +32,21 @@ describe('MACs of the ONNX backend-test models, worked out from the operator def
 
   it('counts nothing for ops it does not model', async () => {
     expect(await macs('test_relu')).toBeUndefined();
+  });
+});
+
+describe('MACs of a TensorFlow graph (the Keras MLP in the guildai event file)', () => {
+  it('count each dense layer as inputs x units, batch symbolic', async () => {
+    const file = join(
+      FIXTURES,
+      'tfevents/guildai/projects/model-proxies/logs/events.out.tfevents.1548797801.omaha',
+    );
+    const g = (await openModel(await fileSource(file))).graph!;
+    const layer = (name: string) => nodeMacs(g.nodes.find((n) => n.name === name)!, g);
+    expect([layer('dense_1/MatMul'), layer('dense_2/MatMul'), layer('dense_3/MatMul')]).toEqual([
+      784 * 512,
+      512 * 512,
+      512 * 10,
+    ]);
   });
 });

@@ -1,15 +1,20 @@
 /**
  * Multiply-accumulates per node for the ops that dominate compute: Conv, ConvTranspose, Gemm, MatMul,
- * attention (ONNX Attention, com.microsoft Attention / MultiHeadAttention) and recurrent layers.
- * FLOPs = 2 x MACs. Symbolic dimensions (a `batch` axis) count as 1, so figures are per item.
+ * attention (ONNX Attention, com.microsoft Attention / MultiHeadAttention) and recurrent layers, and
+ * TensorFlow's MatMul, Conv2D/3D and DepthwiseConv2dNative (GraphDef).
+ * FLOPs = 2 x MACs. Symbolic dimensions (a `batch` axis) and an unknown leading dimension count as 1,
+ * so figures are per item.
  */
 import type { Dim, Graph, GraphNode } from '@tensorscope/formats/model';
 
 function dims(graph: Graph, name: string | undefined): number[] | undefined {
   const shape = name ? graph.values.get(name)?.shape : undefined;
   if (!shape) return undefined;
-  if (shape.some((d) => typeof d === 'number' && d < 0) || shape.some((d) => d === null)) return undefined;
-  return shape.map((d: Dim) => (typeof d === 'number' ? d : 1));
+  // symbolic dims and an unknown leading (batch) dim count as 1; any other unknown dim makes it unknown
+  const out = shape.map((d: Dim, i) =>
+    typeof d === 'number' ? d : typeof d === 'string' || i === 0 ? 1 : Number.NaN,
+  );
+  return out.every((d) => d >= 0) ? out : undefined;
 }
 
 const prod = (xs: number[]) => xs.reduce((p, x) => p * x, 1);
@@ -44,10 +49,24 @@ export function nodeMacs(node: GraphNode, graph: Graph): number | undefined {
       return prod(out) * (attr(node, 'transA', 0) ? a[0] : a[1]);
     }
     case 'MatMul':
+    case 'BatchMatMulV2':
     case 'MatMulInteger':
     case 'QLinearMatMul': {
       const a = shape(0);
-      return a && out ? prod(out) * a[a.length - 1] : undefined;
+      if (!a || !out) return undefined;
+      // TensorFlow's MatMul may transpose its first input
+      const transposed = node.attributes.transpose_a === true || node.attributes.adj_x === true;
+      return prod(out) * (transposed ? a[a.length - 2] : a[a.length - 1]);
+    }
+    case 'Conv2D':
+    case 'Conv3D': {
+      // TensorFlow filters are [k..., in, out]: every output element reads k x in inputs
+      const w = shape(1);
+      return out && w ? prod(out) * prod(w.slice(0, -1)) : undefined;
+    }
+    case 'DepthwiseConv2dNative': {
+      const w = shape(1);
+      return out && w ? prod(out) * prod(w.slice(0, -2)) : undefined;
     }
     case 'Attention':
     case 'MultiHeadAttention': {
