@@ -84,7 +84,8 @@ export function parseLiteral(text: string): Literal {
   return v;
 }
 
-const kinds: Record<string, DType> = {
+/** numpy dtype codes without byte order ('f4', 'i8', ...) */
+export const npyDtypes: Record<string, DType> = {
   f2: 'float16',
   f4: 'float32',
   f8: 'float64',
@@ -141,7 +142,9 @@ async function npyTensor(
   if (code[0] === 'O')
     throw fail(`${label} holds Python objects (a pickle), which tensorscope never unpickles`);
   const text = code[0] === 'U' || code[0] === 'S';
-  const dtype: DType = text ? 'string' : (kinds[descr === '|b1' || descr === '?' ? 'b1' : code] ?? 'unknown');
+  const dtype: DType = text
+    ? 'string'
+    : (npyDtypes[descr === '|b1' || descr === '?' ? 'b1' : code] ?? 'unknown');
   if (dtype === 'unknown') throw fail(`${label} has dtype ${descr}, which tensorscope does not read`);
   const itemSize = text ? Number(code.slice(1)) * (code[0] === 'U' ? 4 : 1) : elementSize(dtype);
   const byteLength = count * itemSize;

@@ -7,6 +7,7 @@ import { bytesSource, testFileSource } from '../safetensors/test-sources';
 import { comparable } from '../safetensors/test-values';
 import { openPytorch, pytorch } from './index';
 import { PyObject, unpickle } from './pickle';
+import { collectTensors, TorchStorage, TorchTensor } from './torch';
 
 const PYTHON = '/usr/bin/python3';
 const FIXTURES = '/work/shared/fixtures/pytorch/burn';
@@ -111,6 +112,38 @@ print(json.dumps({k: v.reshape(-1).tolist() for k, v in m.state_dict().items() i
         'torch.nn.modules.batchnorm.BatchNorm1d',
       ]),
     );
+  });
+
+  it('reads numpy scalars in checkpoints as numbers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tensorscope-np-'));
+    const script = `
+import sys, numpy as np, torch
+torch.save({"w": torch.ones(2), "best": np.float64(0.75), "step": np.int64(7), "flag": np.bool_(True),
+            "half": np.float32(1.5).astype(">f4")}, sys.argv[1] + "/np.pt")
+`;
+    execFileSync(PYTHON, ['-c', script, dir]);
+    const np = await openPytorch(await testFileSource(join(dir, 'np.pt')));
+    expect([np.metadata.best, np.metadata.step, np.metadata.flag, np.metadata.half]).toEqual([
+      '0.75',
+      '7',
+      'true',
+      '1.5',
+    ]);
+    expect(np.extras!.placeholders).toEqual([]);
+  });
+
+  it('survives absurdly deep nesting (a crafted pickle) without overflowing the stack', () => {
+    const tensor = new TorchTensor(new TorchStorage('0', 'float32', 1), 0, [1], [1], false);
+    let deep: unknown = tensor;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(
+      collectTensors(
+        new Map<string, unknown>([
+          ['deep', deep],
+          ['w', tensor],
+        ]),
+      ).map((t) => t.name),
+    ).toEqual(['w']);
   });
 
   it('reads no weight bytes at open', async () => {

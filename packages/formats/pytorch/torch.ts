@@ -3,6 +3,7 @@
  * and the walk that lists every tensor of a checkpoint under a dotted path.
  */
 import type { DType, TensorData, TensorInfo } from '../model';
+import { npyDtypes } from '../npy/index';
 import { decodeTensor, elementSize } from '../safetensors/decode';
 import { PyGlobal, PyObject, type Reducer } from './pickle';
 
@@ -90,8 +91,29 @@ function rebuildParameter(args: unknown[]): unknown {
   return data;
 }
 
+/** numpy.core.multiarray.scalar(dtype, bytes): numpy scalars in checkpoints (best_acc, step) */
+function numpyScalar(args: unknown[]): unknown {
+  const [dtype, bytes] = args;
+  if (dtype instanceof PyObject && dtype.__global__ === 'numpy.dtype' && bytes instanceof Uint8Array) {
+    const code = String(dtype.args[0]);
+    const order = Array.isArray(dtype.state) ? dtype.state[1] : '<';
+    const kind = npyDtypes[code === '?' ? 'b1' : code];
+    if (kind && elementSize(kind) === bytes.length) {
+      const value = (
+        decodeTensor(new Uint8Array(bytes), kind, order !== '>') as ArrayLike<number | bigint>
+      )[0];
+      return kind === 'bool' ? value === 1 : value;
+    }
+  }
+  return new PyObject('numpy.core.multiarray.scalar', args);
+}
+
 /** torch's rebuild functions, implemented as pure data constructors */
 export const torchReducers: Record<string, Reducer> = {
+  // a numpy dtype is only a description; BUILD stores its byte order in `state`
+  'numpy.dtype': (a) => new PyObject('numpy.dtype', a),
+  'numpy.core.multiarray.scalar': numpyScalar,
+  'numpy._core.multiarray.scalar': numpyScalar,
   'torch._utils._rebuild_tensor': rebuildTensor,
   'torch._utils._rebuild_tensor_v2': rebuildTensor,
   'torch._utils._rebuild_parameter': rebuildParameter,
@@ -115,6 +137,7 @@ export interface FoundTensor {
 /** module containers whose names are not part of a parameter's path (torch.save(model)) */
 const transparentKeys = new Set(['_parameters', '_buffers', '_modules']);
 const MAX_METADATA = 500;
+const MAX_DEPTH = 200;
 
 /**
  * Lists every tensor reachable from `root` under a dotted path (`model.fc1.weight`), and
@@ -123,7 +146,9 @@ const MAX_METADATA = 500;
 export function collectTensors(root: unknown, metadata: Record<string, string> = {}): FoundTensor[] {
   const found: FoundTensor[] = [];
   const ancestors = new Set<unknown>();
-  const visit = (value: unknown, path: string[]) => {
+  const visit = (value: unknown, path: string[], depth = 0): void => {
+    // a crafted pickle can nest containers deeply; no real checkpoint nests this far
+    if (depth > MAX_DEPTH) return;
     if (value instanceof TorchTensor) {
       found.push({ name: path.length ? path.join('.') : 'tensor', tensor: value });
       return;
@@ -137,17 +162,18 @@ export function collectTensors(root: unknown, metadata: Record<string, string> =
     if (ancestors.has(value) || value instanceof Uint8Array) return;
     ancestors.add(value);
     if (value instanceof Map) {
-      for (const [k, v] of value) visit(v, [...path, String(k)]);
+      for (const [k, v] of value) visit(v, [...path, String(k)], depth + 1);
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, [...path, String(i)]));
+      value.forEach((v, i) => visit(v, [...path, String(i)], depth + 1));
     } else if (value instanceof PyObject) {
       const state = value.state;
       if (state instanceof Map) {
-        for (const [k, v] of state) visit(v, transparentKeys.has(String(k)) ? path : [...path, String(k)]);
-      } else if (state !== undefined) visit(state, path);
-      if (value.dictItems) visit(value.dictItems, path);
-      if (value.listItems) visit(value.listItems, path);
-      if (state === undefined) value.args.forEach((v) => visit(v, path));
+        for (const [k, v] of state)
+          visit(v, transparentKeys.has(String(k)) ? path : [...path, String(k)], depth + 1);
+      } else if (state !== undefined) visit(state, path, depth + 1);
+      if (value.dictItems) visit(value.dictItems, path, depth + 1);
+      if (value.listItems) visit(value.listItems, path, depth + 1);
+      if (state === undefined) value.args.forEach((v) => visit(v, path, depth + 1));
     }
     ancestors.delete(value);
   };
