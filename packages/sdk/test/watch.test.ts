@@ -45,11 +45,11 @@ describe('watch(model) with model.fit: values agree with direct tf computations'
 
   beforeAll(async () => {
     // the reference: step 0's gradients and activations straight from tf, before training
-    const vars = model.trainableWeights.map((w) => w.read());
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     for (const v of vars) ref.weights.set(v.name, v.dataSync().slice() as Float32Array);
     const { value, grads } = tf.variableGrads(
       () => tf.mean(tf.metrics.categoricalCrossentropy(ys, model.apply(xs, { training: true }) as tf.Tensor)),
-      vars as tf.Variable[],
+      vars,
     );
     ref.loss = value.dataSync()[0];
     for (const [k, g] of Object.entries(grads)) ref.grads.set(k, g.dataSync() as Float32Array);

@@ -24,7 +24,8 @@ export class Probe {
     this.inputNames = model.inputLayers.map((l) => l.name);
     const outputs: tf.SymbolicTensor[] = [];
     for (const layer of model.layers) {
-      if (layer.getClassName() === 'InputLayer') continue;
+      // input layers and pure reshapes hold no values of their own
+      if (['InputLayer', 'Flatten', 'Reshape', 'Permute'].includes(layer.getClassName())) continue;
       let out: tf.SymbolicTensor | tf.SymbolicTensor[];
       try {
         out = layer.output;

@@ -61,7 +61,7 @@ export function locateNonFinite(ctx: SentinelContext): NanReport {
     if (ok || !l.inbound.every((n) => finite.get(n) !== false)) continue;
     const broken = brokenWeights(l.weights, ctx);
     const message = broken.length
-      ? `the weights ${broken.join(', ')} of ${l.name} are already NaN/Inf`
+      ? `the weights ${broken.map((n) => n.replace(/_\d+$/, '')).join(', ')} of ${l.name} are already NaN/Inf`
       : `${l.name} produced NaN/Inf from finite inputs`;
     return { layer: l.name, step, phase: 'forward', message };
   }

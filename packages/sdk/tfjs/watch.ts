@@ -8,6 +8,9 @@
  * through the model's train function; a custom loop passes it with `watcher.batch(x)`. On other
  * steps the only extra work is the loss check and a counter.
  *
+ * Weights are tagged by their name in the model (`conv1/kernel`, without the `_1` TF.js appends when
+ * another model in the process has a layer of the same name).
+ *
  * Per logged step: `lr`; per weight `<weight>` and `<weight>.grad` histograms, `grad_norm/<weight>`,
  * `update_ratio/<weight>`; per layer `activations/<layer>` histograms and `act_mean/`, `act_std/`,
  * `act_zero_frac/` (and for tanh/sigmoid `act_saturated_frac/`) scalars; the input batch as an
@@ -90,7 +93,10 @@ export class Watcher {
 
   /** The model whose train function fit runs: a Sequential delegates to an inner LayersModel. */
   private get trainer(): tf.LayersModel | undefined {
-    return this.model instanceof tf.Sequential ? this.model.model : this.model;
+    // Sequential keeps its LayersModel in a private field
+    return this.model instanceof tf.Sequential
+      ? (this.model as unknown as { model?: tf.LayersModel }).model
+      : this.model;
   }
 
   /** Wraps the train function fit builds, so that each step's batch is known to the hooks. */
@@ -205,7 +211,7 @@ export class Watcher {
     for (const v of this.weights) {
       const values = v.read().dataSync() as Float32Array;
       this.snapshot.set(v.name, values.slice());
-      if (this.hist()) w.histogram(v.name, values, step);
+      if (this.hist()) w.histogram(v.originalName, values, step);
     }
     const inputs = this.batchInputs;
     if (!inputs?.length) return;
@@ -227,24 +233,24 @@ export class Watcher {
 
   private logGradients(grads: tf.NamedTensorMap, loss: number): void {
     const step = this.step;
-    let nonFinite: string | undefined;
+    let nonFinite: tf.LayerVariable | undefined;
     for (const v of this.weights) {
       const g = grads[v.name];
       if (!g) continue;
       const values = g.dataSync() as Float32Array;
       const norm = l2norm(values);
-      if (!Number.isFinite(norm)) nonFinite = v.name; // the last one: closest to the output
-      this.writer.scalar(`grad_norm/${v.name}`, norm, step);
-      if (this.hist()) this.writer.histogram(`${v.name}.grad`, values, step);
+      if (!Number.isFinite(norm)) nonFinite = v; // the last one: closest to the output
+      this.writer.scalar(`grad_norm/${v.originalName}`, norm, step);
+      if (this.hist()) this.writer.histogram(`${v.originalName}.grad`, values, step);
     }
     if (nonFinite && Number.isFinite(loss) && this.opts.sentinel !== false && !this.found) {
-      const layer =
-        this.model.layers.find((l) => l.weights.some((w) => w.name === nonFinite))?.name ?? nonFinite;
+      const bad = nonFinite;
+      const layer = this.model.layers.find((l) => l.weights.some((w) => w.name === bad.name))?.name;
       this.report({
-        layer,
+        layer: layer ?? bad.originalName,
         step,
         phase: 'backward',
-        message: `the gradient of ${nonFinite} is NaN/Inf while the loss is finite`,
+        message: `the gradient of ${bad.originalName} is NaN/Inf while the loss is finite`,
       });
     }
   }
@@ -257,7 +263,7 @@ export class Watcher {
       const b = before.get(v.name);
       if (!b) continue;
       const r = updateRatio(b, v.read().dataSync() as Float32Array);
-      if (!Number.isNaN(r)) this.writer.scalar(`update_ratio/${v.name}`, r, this.step);
+      if (!Number.isNaN(r)) this.writer.scalar(`update_ratio/${v.originalName}`, r, this.step);
     }
   }
 
