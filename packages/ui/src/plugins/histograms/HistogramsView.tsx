@@ -137,7 +137,7 @@ function HistogramCanvas({
       />
       <div className="chart-caption muted">
         {p && hover
-          ? `step ${p.step} · x ≈ ${formatValue(Number(hover.v.toPrecision(4)))} · n=${p.num} · min ${formatValue(p.min)} · max ${formatValue(p.max)}`
+          ? `step ${p.step} · x ≈ ${formatValue(Number(hover.v.toPrecision(4)))} · n=${p.num} · min ${formatValue(Number(p.min.toPrecision(6)))} · max ${formatValue(Number(p.max.toPrecision(6)))}`
           : `${points.length} steps · ${points[0].step}–${points[points.length - 1].step}`}
       </div>
     </div>

@@ -252,16 +252,21 @@ function Scatter({
   const xa = axes.find((a) => a.key === xKey);
   const ya = axes.find((a) => a.key === yKey);
   if (!xa || !ya) return <div className="empty">Pick an hparam and a metric.</div>;
-  const coord = (a: Axis, v: HValue) =>
-    a.numeric ? (typeof v === 'number' ? v : Number.NaN) : a.categories.indexOf(String(v));
+  const coord = (a: Axis, v: HValue): number => {
+    if (!a.numeric) return a.categories.indexOf(String(v));
+    if (typeof v !== 'number') return Number.NaN;
+    return a.log ? Math.log10(v) : v;
+  };
   const pts = sessions
     .map((s) => ({ s, x: coord(xa, valueFor(s, xKey)), y: coord(ya, valueFor(s, yKey)) }))
     .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && p.x >= (xa.numeric ? -Infinity : 0));
   return (
     <XYPlot
       series={pts.map((p) => ({ key: p.s.run, color: color(p.s.run), x: [p.x], y: [p.y], mode: 'points' }))}
-      xLabel={xa.numeric ? xa.label : `${xa.label} (${xa.categories.join(', ')})`}
-      yLabel={ya.label}
+      xLabel={
+        xa.log ? `log10 ${xa.label}` : xa.numeric ? xa.label : `${xa.label} (${xa.categories.join(', ')})`
+      }
+      yLabel={ya.log ? `log10 ${ya.label}` : ya.label}
       theme={theme}
       highlight={hovered}
       onHover={onHover}
