@@ -6,17 +6,10 @@
 import { type Context, makeContext } from './context';
 import { deadRelu, saturation } from './rules/activations';
 import { explodingGradients, gradSeries, vanishingGradients } from './rules/gradients';
-import {
-  divergence,
-  lrTooLowCurve,
-  nanLoss,
-  oscillation,
-  overfitting,
-  problem,
-  underfitting,
-} from './rules/loss';
+import { divergence, lrTooLowCurve, nanLoss, oscillation, overfitting, underfitting } from './rules/loss';
 import { badInit, brokenWeights, unnormalizedInput, weightMovement } from './rules/weights';
 import { clean, fmt, median } from './series';
+import { problem } from './suggestions';
 import type { Diagnosis, MissingSignal, Problem, ProblemId, RunSignals } from './types';
 
 /** Underfitting and a slow loss are symptoms; these are causes that explain them. */

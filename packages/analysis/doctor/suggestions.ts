@@ -1,5 +1,5 @@
 /** The concrete fix for each problem, and its default severity. */
-import type { ProblemId, Severity } from './types';
+import type { Problem, ProblemId, Severity } from './types';
 
 export const SUGGESTION: Record<ProblemId, string> = {
   nan_loss:
@@ -43,3 +43,8 @@ export const SEVERITY: Record<ProblemId, Severity> = {
   bad_init: 'warning',
   broken_weights: 'error',
 };
+
+/** A finding with the problem's default severity and suggestion. */
+export function problem(id: ProblemId, step: number, evidence: string, tags: string[]): Problem {
+  return { id, severity: SEVERITY[id], step, evidence, suggestion: SUGGESTION[id], tags };
+}

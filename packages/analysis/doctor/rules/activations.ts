@@ -7,8 +7,8 @@ import type { Context } from '../context';
 import { zeroFraction } from '../hist';
 import { type Activation, words } from '../names';
 import { clean, fmt, median, sustainedFrom } from '../series';
+import { problem } from '../suggestions';
 import type { HistPoint } from '../types';
-import { problem } from './loss';
 
 type ActKind = 'relu' | 'tanh' | 'sigmoid' | 'other';
 

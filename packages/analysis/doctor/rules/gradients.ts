@@ -7,8 +7,8 @@ import type { Context } from '../context';
 import { isFiniteHist, norm, rms } from '../hist';
 import { isBiasLike, type Layer } from '../names';
 import { clean, fmt, median, sustainedFrom } from '../series';
+import { problem } from '../suggestions';
 import type { HistPoint } from '../types';
-import { problem } from './loss';
 
 interface GradSeries {
   layer: Layer;

@@ -5,12 +5,8 @@
  */
 import { type Context, type Curve, levelAt } from '../context';
 import { clean, fmt, median, quantile, runningMedian, slope, sustainedFrom, windowFor } from '../series';
-import { SEVERITY, SUGGESTION } from '../suggestions';
-import type { Problem, ProblemId } from '../types';
-
-export function problem(id: ProblemId, step: number, evidence: string, tags: string[]): Problem {
-  return { id, severity: SEVERITY[id], step, evidence, suggestion: SUGGESTION[id], tags };
-}
+import { problem } from '../suggestions';
+import type { Problem } from '../types';
 
 const LN2 = Math.LN2;
 
@@ -214,14 +210,15 @@ export function overfitting(ctx: Context): Problem | undefined {
     const sm = runningMedian(v.x, 3);
     let k = 0;
     for (let i = 1; i < n; i++) if (sm[i] < sm[k]) k = i;
-    const tail = Math.max(3, Math.round(0.15 * n));
-    const endLevel = median(v.x, n - Math.min(tail, n - k - 1 || 1), n);
+    // the level at the end: the last 15% of the points (at least 3), never reaching back to the minimum
+    const after = n - 1 - k;
+    const tail = Math.max(1, Math.min(Math.max(3, Math.round(0.15 * n)), after));
+    const endLevel = median(v.x, n - tail, n);
     const rise = endLevel - sm[k];
-    const noise = v.noise;
     const trainFell = t ? trainAt(t, v.steps[n - 1]) <= trainAt(t, v.steps[k]) + t.noise : true;
     if (
-      n - 1 - k >= Math.min(3, Math.ceil(0.15 * n)) &&
-      rise >= Math.max(Math.log(1.1), 3 * noise) &&
+      after >= Math.min(3, Math.ceil(0.15 * n)) &&
+      rise >= Math.max(Math.log(1.1), 3 * v.noise) &&
       trainFell
     ) {
       return problem(

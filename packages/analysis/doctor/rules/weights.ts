@@ -7,7 +7,7 @@ import type { Context } from '../context';
 import { isFiniteHist, mean, norm, rms, std } from '../hist';
 import { isBiasLike, type Layer } from '../names';
 import { clean, fmt, median } from '../series';
-import { problem } from './loss';
+import { problem } from '../suggestions';
 
 /**
  * Initialization schemes assume inputs of unit scale: an input whose typical magnitude is 10x larger
