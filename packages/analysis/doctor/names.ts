@@ -68,6 +68,8 @@ const GRAD_PREFIX = /^(grads?|gradients?)[/._-]/i;
 const GRAD_SUFFIX = /[/._-](grads?|gradients?)$/i;
 const ACT_PREFIX = /^(activations?|acts?|outputs?)\//i;
 const INPUT = /^(inputs?|batch[/_]inputs?|data[/_]inputs?|x)([/._-]|$)/i;
+/** `input_proj.weight` is a parameter, not input data */
+const PARAM_SUFFIX = /[/._](weight|bias|kernel|gamma|beta)(_\d+)?$/i;
 
 function isLossWords(w: string[]): boolean {
   return w.some((x) => LOSS.has(x)) && !w.some((x) => NOT_A_LOSS.has(x));
@@ -157,7 +159,7 @@ export function assignRoles(s: RunSignals): Roles {
     const param = gradParam(tag);
     if (param !== undefined) layer(param).grad = named;
     else if (ACT_PREFIX.test(tag)) act(tag.replace(ACT_PREFIX, '')).hist = named;
-    else if (INPUT.test(tag)) roles.input.hist ??= named;
+    else if (INPUT.test(tag) && !PARAM_SUFFIX.test(tag)) roles.input.hist ??= named;
     else layer(tag.replace(/^(weights?|params?|parameters?)\//i, '')).weight = named;
   }
   roles.layers = [...layers.values()];

@@ -72,6 +72,11 @@ describe('names', () => {
       expect(d.problems).toEqual([]);
     }
   });
+  it('takes input_proj.weight for a parameter, not for input data', () => {
+    const s = signals({}, { 'input_proj.weight': [hist(gaussian(256, 0.005, 1), 0)] });
+    expect(diagnoseRun(s).checked).toContain('broken_weights');
+    expect(diagnoseRun(s).checked).not.toContain('unnormalized_input');
+  });
   it('does not take a loss-scale scalar for the loss', () => {
     const s = signals({ loss_scale: curve(300, (x) => 65536 * 2 ** -(x > 150 ? 3 : 0), 0) });
     expect(diagnoseRun(s).missing.flatMap((m) => m.enables)).toContain('divergence');
