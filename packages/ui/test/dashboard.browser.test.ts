@@ -201,6 +201,8 @@ describe('dashboard in chromium', () => {
   });
 
   it('keeps zoom and smoothing in the URL; double-click resets the zoom', async () => {
+    await open(`?runs=${encodeURIComponent(`^${SAMPLE}/main$`)}&tags=${encodeURIComponent('^loss/train$')}`);
+    await page.waitForSelector('[data-testid=scalar-chart] .u-over');
     const over = (await (await page.$('[data-testid=scalar-chart] .u-over'))!.boundingBox())!;
     await page.mouse.move(over.x + over.width * 0.2, over.y + 20);
     await page.mouse.down();
