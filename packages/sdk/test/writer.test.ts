@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { graphDefModel } from '@tensorscope/formats/graphdef';
@@ -219,5 +219,22 @@ describe('SummaryWriter read back with tensorscope export', () => {
     expect([sprite.width, sprite.height]).toEqual([4, 4]);
     const at = (x: number, y: number) => sprite.data[(y * 4 + x) * 4];
     expect([at(0, 0), at(2, 0), at(0, 2), at(3, 3)]).toEqual([0, 100, 200, 0]);
+  });
+});
+
+describe('SummaryWriter queue', () => {
+  it('appends in the background once flushBytes are queued, without flush() or the timer', async () => {
+    const w = new SummaryWriter(join(tempDir('sdk-queue'), 'run'), {
+      flushBytes: 4096,
+      flushMillis: 3_600_000,
+    });
+    const initial = statSync(w.path).size;
+    for (let i = 0; i < 1000; i++) w.scalar('loss', i, i);
+    await new Promise((r) => setTimeout(r, 300));
+    // 1000 scalars of ~40 bytes: all but the last partial 4 KiB are on disk already
+    expect(statSync(w.path).size - initial).toBeGreaterThan(30_000);
+    await w.close();
+    const points = tagOf(exportLogdir(join(w.logdir, '..'))[0], 'loss').points;
+    expect(points.map((p) => p.value)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });
 });
