@@ -197,4 +197,67 @@ describe('ONNX graph details', () => {
     expect(worst).toBeLessThan(1e-4);
     expect(Math.min(...(out[relu].data as Float32Array))).toBeGreaterThanOrEqual(0);
   });
+
+  it("folds PyTorch's F.pad constant chain to infer Pad's shape, as ONNX Runtime computes it", async () => {
+    const ints = (values: number[]) => (t: ProtoWriter) =>
+      t.uint(1, values.length).uint(2, 7).packedVarints(7, values);
+    const constant = (out: string, values: number[]) => (n: ProtoWriter) =>
+      n
+        .string(2, out)
+        .string(4, 'Constant')
+        .message(5, (a) => a.string(1, 'value').message(5, ints(values)).uint(20, 4));
+    const node =
+      (op: string, inputs: string[], out: string, attrs: Build = () => {}) =>
+      (n: ProtoWriter) => {
+        for (const i of inputs) n.string(1, i);
+        n.string(2, out).string(4, op);
+        attrs(n);
+      };
+    const tensorType = (dims: number[]) => (v: ProtoWriter) =>
+      v.message(1, (t) =>
+        t.uint(1, 1).message(2, (s) => dims.forEach((d) => s.message(1, (x) => x.uint(1, d)))),
+      );
+    const bytes = new ProtoWriter()
+      .uint(1, 8)
+      .message(7, (g) => {
+        g.message(1, constant('two', [2]));
+        g.message(
+          1,
+          node('ConstantOfShape', ['two'], 'zeros', (n) =>
+            n.also(attr('value', 4, (a) => a.message(5, ints([0])))),
+          ),
+        );
+        g.message(1, constant('begin', [1, 2]));
+        g.message(
+          1,
+          node('Concat', ['begin', 'zeros'], 'flat', (n) => n.also(attr('axis', 2, (a) => a.uint(3, 0)))),
+        );
+        g.message(1, constant('pairs', [-1, 2]));
+        g.message(1, node('Reshape', ['flat', 'pairs'], 'grid'));
+        g.message(1, constant('starts', [-1]));
+        g.message(1, constant('ends', [-1000]));
+        g.message(1, constant('axes', [0]));
+        g.message(1, constant('steps', [-1]));
+        g.message(1, node('Slice', ['grid', 'starts', 'ends', 'axes', 'steps'], 'reversed'));
+        g.message(
+          1,
+          node('Transpose', ['reversed'], 'swapped', (n) =>
+            n.also(attr('perm', 7, (a) => a.uint(8, 1).uint(8, 0))),
+          ),
+        );
+        g.message(1, constant('flatten', [-1]));
+        g.message(1, node('Reshape', ['swapped', 'flatten'], 'pads'));
+        g.message(1, node('Pad', ['x', 'pads'], 'y'));
+        g.message(11, (v) => v.string(1, 'x').message(2, tensorType([1, 6])));
+        g.message(12, (v) => v.string(1, 'y').message(2, (t) => t.message(1, (tt) => tt.uint(1, 1))));
+      })
+      .message(8, (o) => o.uint(2, 13))
+      .finish();
+    const m = await openOnnx(bytesSource('pad.onnx', bytes));
+    expect(m.graph!.values.get('pads')).toMatchObject({ shape: [4], inferred: true });
+    expect(m.graph!.values.get('y')?.shape).toEqual([1, 9]);
+    const session = await ort.InferenceSession.create(bytes);
+    const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(6), [1, 6]) });
+    expect(out.y.dims).toEqual([1, 9]);
+  });
 });

@@ -267,7 +267,8 @@ const rules: Record<string, Rule> = {
     axes.forEach((a, k) => {
       const i = axisOf(a, x.length);
       const d = shape[i];
-      shape[i] = known(d) ? d + pads[k] + pads[k + axes.length] : null;
+      const added = pads[k] + pads[k + axes.length];
+      shape[i] = added === 0 ? d : known(d) ? d + added : null;
     });
     return [{ shape, dtype: c.dtypes[0] }];
   },
@@ -473,10 +474,73 @@ for (const op of ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', '
   rules[op] = elementwise('bool');
 }
 
+/** strides of a row-major shape */
+function strides(shape: number[]): number[] {
+  const out = shape.map(() => 1);
+  for (let i = shape.length - 2; i >= 0; i--) out[i] = out[i + 1] * shape[i + 1];
+  return out;
+}
+
+/** Slice of a small constant with a known shape (exporters reverse pad lists this way). */
+function sliceConst(c: Ctx, a: number[]): number[] | undefined {
+  const shape = c.shapes[0];
+  const [, starts, ends, axesIn, stepsIn] = c.consts;
+  if (!shape?.every(known) || !starts || !ends || product(shape) !== a.length) return undefined;
+  const dims = shape as number[];
+  const ranges = dims.map((d) => ({ start: 0, step: 1, count: d }));
+  (axesIn ?? starts.map((_, i) => i)).forEach((axis, k) => {
+    const i = axisOf(axis, dims.length);
+    const d = dims[i];
+    const step = stepsIn?.[k] ?? 1;
+    const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v < 0 ? v + d : v));
+    const start = step > 0 ? clamp(starts[k], 0, d) : clamp(starts[k], -1, d - 1);
+    const end = step > 0 ? clamp(ends[k], 0, d) : clamp(ends[k], -1, d - 1);
+    ranges[i] = { start, step, count: Math.max(0, Math.ceil((end - start) / step)) };
+  });
+  const st = strides(dims);
+  const out: number[] = [];
+  const walk = (axis: number, offset: number) => {
+    if (axis === dims.length) {
+      out.push(a[offset]);
+      return;
+    }
+    const r = ranges[axis];
+    for (let j = 0; j < r.count; j++) walk(axis + 1, offset + (r.start + j * r.step) * st[axis]);
+  };
+  walk(0, 0);
+  return out;
+}
+
+/** Transpose of a small constant with a known shape. */
+function transposeConst(c: Ctx, a: number[]): number[] | undefined {
+  const shape = c.shapes[0];
+  if (!shape?.every(known) || product(shape) !== a.length) return undefined;
+  const dims = shape as number[];
+  const perm = ints(c.node, 'perm') ?? dims.map((_, i) => dims.length - 1 - i);
+  const outDims = perm.map((p) => dims[p]);
+  const st = strides(dims);
+  const outSt = strides(outDims);
+  return a.map((_, flat) => {
+    let offset = 0;
+    for (let i = 0; i < outDims.length; i++)
+      offset += (Math.floor(flat / outSt[i]) % outDims[i]) * st[perm[i]];
+    return a[offset];
+  });
+}
+
 /** folds small integer tensors through the shape-computing ops exporters emit */
-function foldConst(c: Ctx): number[] | undefined {
+function foldConst(c: Ctx, fill: number): number[] | undefined {
   const [a, b] = c.consts;
   switch (c.node.op) {
+    case 'ConstantOfShape': {
+      if (!a || a.length > 1) return undefined; // a 1-D shape of a small constant only
+      const n = a.length ? a[0] : 1;
+      return n <= MAX_CONST ? new Array(n).fill(fill) : undefined;
+    }
+    case 'Slice':
+      return a && sliceConst(c, a);
+    case 'Transpose':
+      return a && transposeConst(c, a);
     case 'Shape': {
       const x = c.shapes[0];
       if (!x) return undefined;
@@ -580,7 +644,14 @@ export async function inferShapes(g: Graph, opset: number, outer?: Scope): Promi
       consts: node.inputs.map((i) => scope.constant(i)),
       opset,
     };
-    const folded = foldConst(c);
+    // ConstantOfShape fills with its `value` (default 0): read it now, it is one element
+    let fill = 0;
+    const value = node.op === 'ConstantOfShape' ? node.attributes.value : undefined;
+    if (value && typeof value === 'object' && 'tensor' in value) {
+      const v = await value.tensor.read().catch(() => undefined);
+      fill = v && !Array.isArray(v) && v.length === 1 ? Number(v[0]) : Number.NaN;
+    }
+    const folded = Number.isNaN(fill) ? undefined : foldConst(c, fill);
     if (folded && node.outputs[0] && folded.length <= MAX_CONST) consts.set(node.outputs[0], folded);
     let outs: Out[] | undefined;
     try {
