@@ -1,0 +1,185 @@
+/**
+ * Capture against PyTorch: torchvision resnet18 exported by Debian's PyTorch during the test; the
+ * statistics of every module output seen by PyTorch forward hooks must equal those of the ONNX
+ * Runtime intermediates. Plus the NaN origin of a model built to make NaN at a known node, and inputs.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileSource } from '@tensorscope/formats/node-source';
+import { openNpy } from '@tensorscope/formats/npy';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CaptureResult, CaptureSession } from './capture';
+import { PRESETS } from './image';
+import { loadFeed, randomFeed } from './inputs';
+
+interface HookStats {
+  shape: number[];
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  zeros: number;
+  nan: number;
+  inf: number;
+  dead_channels?: number[];
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ts-runtime-'));
+let hooks: Record<string, HookStats>;
+let resnet: CaptureSession;
+let result: CaptureResult;
+
+beforeAll(async () => {
+  const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'test/export_models.py'), dir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  hooks = JSON.parse(out).hooks;
+  resnet = await CaptureSession.open(join(dir, 'resnet18.onnx'));
+  const feed = await loadFeed(join(dir, 'input.npy'), resnet.inputs[0], PRESETS.imagenet);
+  result = await resnet.run([feed], { keep: ['/layer1/layer1.0/relu_1/Relu_output_0'] });
+}, 300_000);
+
+const close = (a: number, b: number, rel = 1e-4, abs = 1e-5) => Math.abs(a - b) <= abs + rel * Math.abs(b);
+
+describe('capture of resnet18 against PyTorch forward hooks', () => {
+  it('captures every node output of the graph, in execution order', () => {
+    const g = resnet.graph;
+    expect(result.tensors.map((t) => t.name)).toEqual(g.nodes.flatMap((n) => n.outputs));
+    expect(result.notCapturable).toEqual([]);
+  });
+
+  it('has the mean, std, min, max, zero fraction and dead channels PyTorch computes', () => {
+    const nodes = Object.keys(hooks);
+    // stem conv, relu, maxpool; conv1, relu, conv2, relu_1 of 8 blocks; 3 downsample convs; avgpool; fc
+    expect(nodes.length).toBe(40);
+    for (const node of nodes) {
+      const want = hooks[node];
+      const got = result.tensors.find((t) => t.node === node);
+      expect(got, node).toBeDefined();
+      const s = got!.stats!;
+      expect(got!.shape, node).toEqual(want.shape);
+      // the scale of a tensor: errors of float32 kernels are relative to it, not to the mean
+      const scale = Math.max(Math.abs(want.min), Math.abs(want.max));
+      expect(close(s.mean, want.mean, 1e-4, 1e-5 * scale), `${node} mean ${s.mean} vs ${want.mean}`).toBe(
+        true,
+      );
+      expect(close(s.std, want.std), `${node} std ${s.std} vs ${want.std}`).toBe(true);
+      expect(close(s.min, want.min, 1e-4, 1e-5 * scale), `${node} min`).toBe(true);
+      expect(close(s.max, want.max, 1e-4, 1e-5 * scale), `${node} max`).toBe(true);
+      expect(Math.abs(s.zeros - want.zeros), `${node} zeros`).toBeLessThan(1e-4);
+      expect([s.nan, s.inf]).toEqual([want.nan, want.inf]);
+      if (want.dead_channels) expect(s.deadChannels, node).toEqual(want.dead_channels);
+    }
+    // the channels the export script killed
+    expect(result.tensors.find((t) => t.node === '/relu/Relu')?.stats?.deadChannels).toEqual([0, 5, 9]);
+  });
+
+  it('histograms count every finite value', () => {
+    for (const t of result.tensors) {
+      const h = t.stats!.histogram;
+      const total = h.counts.reduce((a, b) => a + b, 0);
+      expect(total).toBe(t.stats!.count - t.stats!.nan - t.stats!.inf);
+    }
+  });
+
+  it('keeps full data only for the tensors asked for', () => {
+    expect([...result.kept.keys()]).toEqual(['/layer1/layer1.0/relu_1/Relu_output_0']);
+    expect(result.kept.get('/layer1/layer1.0/relu_1/Relu_output_0')?.data.length).toBe(64 * 56 * 56);
+  });
+
+  it('gives the same statistics when the outputs are fetched in small groups', async () => {
+    const small = await resnet.run(result.feeds, { maxBytes: 1 << 20 });
+    expect(small.tensors.map((t) => [t.name, t.stats?.mean])).toEqual(
+      result.tensors.map((t) => [t.name, t.stats?.mean]),
+    );
+  });
+});
+
+describe('NaN origin', () => {
+  it('is the first node that makes NaN from finite inputs', async () => {
+    const s = await CaptureSession.open(join(dir, 'nan.onnx'));
+    const r = await s.run([randomFeed(s.inputs[0])]);
+    // sqrt(x @ W + b - 10) is NaN wherever x @ W + b < 10: with standard normal x, everywhere here
+    expect(r.nanOrigin).toMatchObject({
+      kind: 'node',
+      node: 'sqrt',
+      op: 'Sqrt',
+      index: 3,
+      outputs: ['root'],
+    });
+    expect(r.tensors.find((t) => t.name === 'shifted')?.stats?.nan).toBe(0);
+    expect(r.tensors.find((t) => t.name === 'Y')?.stats?.nan).toBeGreaterThan(0);
+  });
+
+  it('names the input when the input itself holds NaN', async () => {
+    const s = await CaptureSession.open(join(dir, 'nan.onnx'));
+    const feed = randomFeed(s.inputs[0]);
+    (feed.data as Float32Array)[2] = Number.NaN;
+    const r = await s.run([feed]);
+    expect(r.nanOrigin).toEqual({ kind: 'input', name: 'X', node: 'matmul', op: 'MatMul' });
+  });
+});
+
+describe('inputs', () => {
+  const input = { name: 'x', dtype: 'float32' as const, shape: [1, 3, 224, 224] };
+
+  it('resizes and normalizes an image as torch interpolate + ImageNet normalization do', async () => {
+    const feed = await loadFeed(join(dir, 'image.png'), input, PRESETS.imagenet);
+    const want = (await (
+      await openNpy(await fileSource(join(dir, 'image_imagenet.npy')))
+    ).tensors[0].read()) as Float32Array;
+    expect(feed.shape).toEqual([1, 3, 224, 224]);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++)
+      worst = Math.max(worst, Math.abs((feed.data[i] as number) - want[i]));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('reads a JSON array and checks its size', async () => {
+    const path = join(dir, 'x.json');
+    writeFileSync(
+      path,
+      JSON.stringify([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
+    const feed = await loadFeed(path, { name: 'x', dtype: 'int64', shape: ['batch', 4] }, PRESETS.imagenet);
+    expect(feed).toMatchObject({
+      shape: [1, 4],
+      data: BigInt64Array.from([1n, 2n, 3n, 4n]),
+      source: 'x.json',
+    });
+    await expect(loadFeed(path, input, PRESETS.imagenet)).rejects.toThrow(
+      'x.json: holds 4 values but the model input x of shape [1, 3, 224, 224] needs 150528',
+    );
+  });
+
+  it('rejects files it cannot use with one sentence naming them', async () => {
+    const path = join(dir, 'notes.txt');
+    writeFileSync(path, 'hello');
+    await expect(loadFeed(path, input, PRESETS.imagenet)).rejects.toThrow(
+      'notes.txt: is not an input tensorscope reads (use .npy, .json, .png, .jpg or random)',
+    );
+    const fake = join(dir, 'fake.png');
+    writeFileSync(fake, 'not an image');
+    await expect(loadFeed(fake, input, PRESETS.imagenet)).rejects.toThrow(
+      'fake.png: is neither a PNG nor a JPEG image',
+    );
+  });
+
+  it('random data is seeded, standard normal for floats', () => {
+    const a = randomFeed(input);
+    expect(randomFeed(input).data).toEqual(a.data);
+    const xs = a.data as Float32Array;
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.02);
+  });
+});

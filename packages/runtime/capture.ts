@@ -1,0 +1,257 @@
+/**
+ * Capture of every intermediate tensor of an ONNX model with ONNX Runtime: the model is rewritten so
+ * every node output of the top-level graph is also a graph output (weights are not re-encoded), then
+ * run with the outputs fetched in groups that fit a memory budget. Each tensor's statistics are computed
+ * while ORT's buffer is alive and the buffer is dropped; full data is kept only for tensors asked for.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { NumericArray } from '@tensorscope/analysis/model';
+import type { Graph, GraphNode, Model, ValueInfo } from '@tensorscope/formats/model';
+import { fileSource } from '@tensorscope/formats/node-source';
+import { openOnnx } from '@tensorscope/formats/onnx';
+import { withExtraOutputs } from '@tensorscope/formats/onnx/encode';
+import * as ort from 'onnxruntime-node';
+import { elementSize, float16ToFloat32 } from '../formats/safetensors/decode';
+import { InputError } from './errors';
+import type { Feed } from './inputs';
+import { type ActivationStats, activationStats } from './stats';
+
+export interface TensorRecord {
+  name: string;
+  /** producing node (name, or id when unnamed) and its operator */
+  node: string;
+  op: string;
+  /** position of the producing node in execution (graph) order */
+  index: number;
+  dtype: string;
+  shape: number[];
+  /** absent for string tensors */
+  stats?: ActivationStats;
+}
+
+export interface NotCapturable {
+  name: string;
+  node: string;
+  op: string;
+  reason: string;
+}
+
+/** Where non-finite values first appeared. */
+export type NanOrigin =
+  | { kind: 'node'; node: string; op: string; index: number; outputs: string[]; nan: number; inf: number }
+  | { kind: 'input' | 'weight'; name: string; node: string; op: string };
+
+export interface CaptureResult {
+  feeds: Feed[];
+  /** in execution order */
+  tensors: TensorRecord[];
+  notCapturable: NotCapturable[];
+  kept: Map<string, { data: NumericArray; shape: number[] }>;
+  nanOrigin?: NanOrigin;
+}
+
+export interface CaptureOptions {
+  /** tensors whose full data is kept in the result */
+  keep?: readonly string[];
+  /** sees each tensor while it is alive (feature-map images are drawn here) */
+  onTensor?: (record: TensorRecord, data: NumericArray) => void | Promise<void>;
+  /** most bytes of intermediates ORT returns at once (default 512 MiB) */
+  maxBytes?: number;
+}
+
+const nodeLabel = (n: GraphNode) => n.name || n.id;
+
+/** values of If/Loop/Scan bodies (and deeper) that ORT cannot return */
+function bodyValues(node: GraphNode, out: NotCapturable[]): void {
+  for (const [attr, sub] of Object.entries(node.subgraphs ?? {})) {
+    for (const inner of sub.nodes) {
+      for (const name of inner.outputs.filter(Boolean)) {
+        out.push({
+          name,
+          node: nodeLabel(inner),
+          op: inner.op,
+          reason: `inside the ${attr} body of ${node.op} node ${nodeLabel(node)}: ONNX Runtime returns only values of the top-level graph`,
+        });
+      }
+      bodyValues(inner, out);
+    }
+  }
+}
+
+const UNKNOWN_SIZE = 1 << 20;
+
+function estimatedBytes(v: ValueInfo | undefined): number {
+  if (!v?.shape || !v.dtype || v.dtype === 'string' || v.dtype === 'unknown') return UNKNOWN_SIZE;
+  const n = v.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : 1), 1);
+  return n * elementSize(v.dtype);
+}
+
+/** A model opened for capture: one ORT session over the rewritten model, reusable for many inputs. */
+export class CaptureSession {
+  private constructor(
+    readonly file: string,
+    readonly model: Model,
+    readonly graph: Graph,
+    /** the model's real inputs (initializers listed as inputs are left out) */
+    readonly inputs: ValueInfo[],
+    private readonly session: ort.InferenceSession,
+    /** capturable values in execution order, with their producers */
+    private readonly values: { name: string; node: GraphNode; index: number; bytes: number }[],
+    readonly notCapturable: NotCapturable[],
+  ) {}
+
+  static async open(path: string): Promise<CaptureSession> {
+    const file = basename(path);
+    const model = await openOnnx(await fileSource(path));
+    const graph = model.graph;
+    if (!graph) throw new InputError(`${file}: has no graph to run`);
+    if (model.tensors.some((t) => t.location))
+      throw new InputError(
+        `${file}: keeps its weights in external data files, which capture does not load yet`,
+      );
+    const values: { name: string; node: GraphNode; index: number; bytes: number }[] = [];
+    const notCapturable: NotCapturable[] = [];
+    graph.nodes.forEach((node, index) => {
+      for (const name of node.outputs.filter(Boolean)) {
+        const info = graph.values.get(name);
+        if (info?.type) {
+          const reason = `a ${info.type} value, not a tensor`;
+          notCapturable.push({ name, node: nodeLabel(node), op: node.op, reason });
+        } else values.push({ name, node, index, bytes: estimatedBytes(info) });
+      }
+      bodyValues(node, notCapturable);
+    });
+    const bytes = new Uint8Array(await readFile(path));
+    const rewritten = withExtraOutputs(
+      bytes,
+      values.map((v) => ({ name: v.name })),
+      graph.outputs.map((o) => o.name),
+    );
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(rewritten);
+    } catch (e) {
+      throw new InputError(`${file}: ONNX Runtime cannot load it (${firstLine(e)})`);
+    }
+    const inputs = graph.inputs.filter((i) => !graph.initializers.has(i.name));
+    return new CaptureSession(file, model, graph, inputs, session, values, notCapturable);
+  }
+
+  /** Runs the model on `feeds` and returns every capturable tensor's statistics. */
+  async run(feeds: Feed[], options: CaptureOptions = {}): Promise<CaptureResult> {
+    const maxBytes = options.maxBytes ?? 512 << 20;
+    const keep = new Set(options.keep ?? []);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const f of feeds) ortFeeds[f.name] = new ort.Tensor(ortType(f.dtype), f.data, f.shape);
+    const tensors: TensorRecord[] = [];
+    const kept = new Map<string, { data: NumericArray; shape: number[] }>();
+    for (const group of groups(this.values, maxBytes)) {
+      let out: ort.InferenceSession.ReturnType;
+      try {
+        out = await this.session.run(
+          ortFeeds,
+          group.map((v) => v.name),
+        );
+      } catch (e) {
+        throw new InputError(`${this.file}: ONNX Runtime failed to run it (${firstLine(e)})`);
+      }
+      for (const v of group) {
+        const t = out[v.name];
+        const shape = t.dims.map(Number);
+        const record: TensorRecord = {
+          name: v.name,
+          node: nodeLabel(v.node),
+          op: v.node.op,
+          index: v.index,
+          dtype: t.type,
+          shape,
+        };
+        const data = numeric(t);
+        if (data) {
+          record.stats = activationStats(data, shape, v.node.op);
+          await options.onTensor?.(record, data);
+          if (keep.has(v.name)) kept.set(v.name, { data: data.slice(), shape });
+        }
+        tensors.push(record);
+        t.dispose();
+      }
+    }
+    tensors.sort((a, b) => a.index - b.index);
+    const result: CaptureResult = { feeds, tensors, notCapturable: this.notCapturable, kept };
+    result.nanOrigin = await nanOrigin(this.graph, feeds, tensors);
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function* groups<T extends { bytes: number }>(values: T[], maxBytes: number): Generator<T[]> {
+  let group: T[] = [];
+  let bytes = 0;
+  for (const v of values) {
+    if (group.length && bytes + v.bytes > maxBytes) {
+      yield group;
+      group = [];
+      bytes = 0;
+    }
+    group.push(v);
+    bytes += v.bytes;
+  }
+  if (group.length) yield group;
+}
+
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0];
+
+function ortType(dtype: string): ort.Tensor.Type {
+  return dtype === 'bool' ? 'bool' : (dtype as ort.Tensor.Type);
+}
+
+/** ORT's data as numbers (float16 widened); undefined for strings */
+function numeric(t: ort.Tensor): NumericArray | undefined {
+  if (t.type === 'string') return undefined;
+  if (t.type === 'float16') return float16ToFloat32(t.data as Uint16Array);
+  return t.data as NumericArray;
+}
+
+function finite(data: ArrayLike<number | bigint>): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(Number(data[i]))) return false;
+  return true;
+}
+
+/**
+ * The first node, in execution order, whose outputs hold NaN/Inf while its inputs are finite; when the
+ * first non-finite node already reads non-finite values, the input or weight they came from.
+ */
+async function nanOrigin(
+  graph: Graph,
+  feeds: Feed[],
+  tensors: TensorRecord[],
+): Promise<NanOrigin | undefined> {
+  const bad = (t: TensorRecord | undefined) => !!t?.stats && t.stats.nan + t.stats.inf > 0;
+  const first = tensors.find(bad);
+  if (!first) return undefined;
+  const node = graph.nodes[first.index];
+  for (const name of node.inputs.filter(Boolean)) {
+    const feed = feeds.find((f) => f.name === name);
+    if (feed && !finite(feed.data)) return { kind: 'input', name, node: first.node, op: first.op };
+    const weight = graph.initializers.get(name);
+    if (weight) {
+      const data = await weight.read();
+      if (!Array.isArray(data) && !finite(data))
+        return { kind: 'weight', name, node: first.node, op: first.op };
+    }
+  }
+  const outputs = tensors.filter((t) => t.index === first.index && bad(t));
+  return {
+    kind: 'node',
+    node: first.node,
+    op: first.op,
+    index: first.index,
+    outputs: outputs.map((t) => t.name),
+    nan: outputs.reduce((s, t) => s + (t.stats?.nan ?? 0), 0),
+    inf: outputs.reduce((s, t) => s + (t.stats?.inf ?? 0), 0),
+  };
+}
