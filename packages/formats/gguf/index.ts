@@ -14,6 +14,7 @@ import {
   type TensorInfo,
 } from '../model';
 import { decodeTensor, float16ToFloat32 } from '../safetensors/decode';
+import { guardedOpen } from '../safetensors/guard';
 
 /** ggml type id -> [name, elements per block, bytes per block, dtype when directly decodable] */
 const ggmlTypes: Record<number, [string, number, number, DType?]> = {
@@ -161,7 +162,11 @@ function parseHeader(bytes: Uint8Array, file: string): Header {
   return { version, kv, infos, end: pos };
 }
 
-export async function openGguf(source: ModelSource): Promise<Model> {
+export function openGguf(source: ModelSource): Promise<Model> {
+  return guardedOpen(source.name, () => readGguf(source));
+}
+
+async function readGguf(source: ModelSource): Promise<Model> {
   const fail = (problem: string) => new ModelError(source.name, problem);
   const magic = await source.read(0, Math.min(4, source.size));
   if (new TextDecoder().decode(magic) !== 'GGUF') throw fail('it does not start with the GGUF magic');

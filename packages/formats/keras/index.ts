@@ -11,6 +11,7 @@
 import h5wasm, { type Dataset, type Group } from 'h5wasm';
 import type { DType, Model, ModelFormat, ModelSource, TensorData, TensorInfo } from '../model';
 import { ModelError } from '../model';
+import { guardedOpen } from '../safetensors/guard';
 import { layersGraph, unwrapModelConfig } from './layers-graph';
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -54,7 +55,11 @@ function dtypeOf(ds: Dataset): DType {
 
 const text = (v: unknown): string => (v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v));
 
-export async function openKeras(source: ModelSource): Promise<Model> {
+export function openKeras(source: ModelSource): Promise<Model> {
+  return guardedOpen(source.name, () => readKeras(source));
+}
+
+async function readKeras(source: ModelSource): Promise<Model> {
   const fail = (problem: string) => new ModelError(source.name, problem);
   const head = await source.read(0, Math.min(8, source.size));
   if (!HDF5_SIGNATURE.every((b, i) => head[i] === b))

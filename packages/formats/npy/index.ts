@@ -14,6 +14,7 @@ import {
 } from '../model';
 import { ZipArchive } from '../pytorch/zip';
 import { decodeTensor, elementSize } from '../safetensors/decode';
+import { guardedOpen } from '../safetensors/guard';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -207,7 +208,11 @@ function decodeStrings(
   return out;
 }
 
-export async function openNpy(source: ModelSource): Promise<Model> {
+export function openNpy(source: ModelSource): Promise<Model> {
+  return guardedOpen(source.name, () => readNpy(source));
+}
+
+async function readNpy(source: ModelSource): Promise<Model> {
   const fail = (problem: string) => new ModelError(source.name, problem);
   const head = await source.read(0, Math.min(source.size, 8));
   if (MAGIC.every((b, i) => head[i] === b)) {
@@ -215,12 +220,7 @@ export async function openNpy(source: ModelSource): Promise<Model> {
     const tensor = await npyTensor(name, 'it', source.size, (o, l) => source.read(o, l), fail);
     return { format: 'npy', metadata: {}, tensors: [tensor] };
   }
-  let zip: ZipArchive | undefined;
-  try {
-    zip = await ZipArchive.open(source);
-  } catch (e) {
-    throw fail((e as Error).message);
-  }
+  const zip = await ZipArchive.open(source);
   if (!zip) throw fail('it is neither a .npy file nor a .npz archive');
   const archive = zip;
   const tensors: TensorInfo[] = [];

@@ -7,6 +7,7 @@
  */
 import { type Finding, type Model, ModelError, type ModelFormat, type ModelSource } from '../model';
 import { elementSize } from '../safetensors/decode';
+import { guardedOpen } from '../safetensors/guard';
 import { openTorchScript } from '../torchscript/index';
 import { PickleError, PickleTruncated, unpickle } from './pickle';
 import {
@@ -40,16 +41,15 @@ export function isZip(head: Uint8Array): boolean {
   return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 }
 
-export async function openPytorch(source: ModelSource): Promise<Model> {
+export function openPytorch(source: ModelSource): Promise<Model> {
+  return guardedOpen(source.name, () => readPytorch(source));
+}
+
+async function readPytorch(source: ModelSource): Promise<Model> {
   const fail = (problem: string) => new ModelError(source.name, problem);
   const head = await source.read(0, Math.min(source.size, 16));
   if (isZip(head)) {
-    let zip: ZipArchive | undefined;
-    try {
-      zip = await ZipArchive.open(source);
-    } catch (e) {
-      throw fail((e as Error).message);
-    }
+    const zip = await ZipArchive.open(source);
     if (!zip) throw fail('the zip archive has no central directory (the file is truncated)');
     const names = [...zip.entries.keys()];
     if (names.some((n) => /(^|\/)constants\.pkl$/.test(n)) && names.some((n) => /(^|\/)code\//.test(n)))
@@ -83,11 +83,7 @@ async function openZip(zip: ZipArchive, fail: (p: string) => ModelError): Promis
   const readStorage: StorageReader = async (storage, offset, length) => {
     const entry = zip.entries.get(`${prefix}data/${storage.key}`);
     if (!entry) throw fail(`storage data/${storage.key} is missing from the archive`);
-    try {
-      return await zip.read(entry, offset, length);
-    } catch (e) {
-      throw fail((e as Error).message);
-    }
+    return zip.read(entry, offset, length);
   };
   const metadata: Record<string, string> = {};
   const version = zip.entries.get(`${prefix}version`) ?? zip.entries.get(`${prefix}.data/version`);

@@ -1,10 +1,10 @@
 /**
  * A small zip central-directory reader over ModelSource.read, so entries are read lazily
  * (torch archives store tensors uncompressed: an entry's bytes are a plain file range).
- * Supports zip64 and deflate (fflate).
+ * Supports zip64 and deflate (fflate). Damage is reported as a ModelError naming the file.
  */
 import { inflateSync } from 'fflate';
-import type { ModelSource } from '../model';
+import { ModelError, type ModelSource } from '../model';
 
 export interface ZipEntry {
   name: string;
@@ -46,22 +46,26 @@ export class ZipArchive {
       const z64Offset = Number(view.getBigUint64(locator + 8, true));
       const z = await source.read(z64Offset, 56);
       const zv = new DataView(z.buffer, z.byteOffset, z.byteLength);
-      if (zv.getUint32(0, true) !== 0x06064b50) throw new Error('the zip64 end record is damaged');
+      if (zv.getUint32(0, true) !== 0x06064b50)
+        throw new ModelError(source.name, 'the zip64 end record is damaged');
       count = Number(zv.getBigUint64(32, true));
       cdSize = Number(zv.getBigUint64(40, true));
       cdOffset = Number(zv.getBigUint64(48, true));
     }
-    if (cdOffset + cdSize > source.size) throw new Error('the zip central directory lies outside the file');
+    if (cdOffset + cdSize > source.size)
+      throw new ModelError(source.name, 'the zip central directory lies outside the file');
     const cd = await source.read(cdOffset, cdSize);
     const cv = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
     const entries = new Map<string, ZipEntry>();
     let p = 0;
     for (let i = 0; i < count; i++) {
       if (p + 46 > cd.length || cv.getUint32(p, true) !== 0x02014b50)
-        throw new Error('the zip central directory is damaged');
+        throw new ModelError(source.name, 'the zip central directory is damaged');
       const nameLength = cv.getUint16(p + 28, true);
       const extraLength = cv.getUint16(p + 30, true);
       const commentLength = cv.getUint16(p + 32, true);
+      if (p + 46 + nameLength + extraLength + commentLength > cd.length)
+        throw new ModelError(source.name, 'the zip central directory is damaged');
       const entry: ZipEntry = {
         name: new TextDecoder().decode(cd.subarray(p + 46, p + 46 + nameLength)),
         method: cv.getUint16(p + 10, true),
@@ -75,9 +79,11 @@ export class ZipArchive {
       while (e + 4 <= extraEnd) {
         const id = cv.getUint16(e, true);
         const len = cv.getUint16(e + 2, true);
-        if (id === 1) {
+        if (id === 1 && e + 4 + len <= extraEnd) {
           let q = e + 4;
           const next = () => {
+            if (q + 8 > e + 4 + len)
+              throw new ModelError(source.name, `zip entry ${entry.name} has a damaged zip64 field`);
             const v = Number(cv.getBigUint64(q, true));
             q += 8;
             return v;
@@ -103,7 +109,7 @@ export class ZipArchive {
     const h = await this.source.read(entry.localHeaderOffset, 30);
     const hv = new DataView(h.buffer, h.byteOffset, h.byteLength);
     if (h.length < 30 || hv.getUint32(0, true) !== 0x04034b50)
-      throw new Error(`zip entry ${entry.name} is damaged`);
+      throw new ModelError(this.source.name, `zip entry ${entry.name} is damaged`);
     const offset = entry.localHeaderOffset + 30 + hv.getUint16(26, true) + hv.getUint16(28, true);
     this.offsets.set(entry, offset);
     return offset;
@@ -113,13 +119,30 @@ export class ZipArchive {
   async read(entry: ZipEntry, offset = 0, length = entry.size - offset): Promise<Uint8Array> {
     const start = await this.dataOffset(entry);
     if (entry.method === 0) {
-      if (offset + length > entry.size) throw new Error(`zip entry ${entry.name} is shorter than expected`);
-      if (start + offset + length > this.source.size) throw new Error(`zip entry ${entry.name} is truncated`);
+      if (offset + length > entry.size)
+        throw new ModelError(this.source.name, `zip entry ${entry.name} is shorter than expected`);
+      if (start + offset + length > this.source.size)
+        throw new ModelError(this.source.name, `zip entry ${entry.name} is truncated`);
       return this.source.read(start + offset, length);
     }
     if (entry.method !== 8)
-      throw new Error(`zip entry ${entry.name} uses unsupported compression ${entry.method}`);
-    const inflated = inflateSync(await this.source.read(start, entry.compressedSize));
+      throw new ModelError(
+        this.source.name,
+        `zip entry ${entry.name} uses unsupported compression ${entry.method}`,
+      );
+    if (start + entry.compressedSize > this.source.size)
+      throw new ModelError(this.source.name, `zip entry ${entry.name} is truncated`);
+    let inflated: Uint8Array;
+    try {
+      inflated = inflateSync(await this.source.read(start, entry.compressedSize));
+    } catch (e) {
+      throw new ModelError(
+        this.source.name,
+        `zip entry ${entry.name} cannot be inflated (${(e as Error).message})`,
+      );
+    }
+    if (offset + length > inflated.length)
+      throw new ModelError(this.source.name, `zip entry ${entry.name} is shorter than expected`);
     return inflated.subarray(offset, offset + length);
   }
 }

@@ -12,6 +12,7 @@ import {
   type TensorInfo,
 } from '../model';
 import { decodeTensor, elementSize, numel } from './decode';
+import { guardedOpen } from './guard';
 
 const dtypes: Record<string, DType> = {
   BOOL: 'bool',
@@ -53,7 +54,11 @@ interface Entry {
   data_offsets?: unknown;
 }
 
-export async function openSafetensors(source: ModelSource): Promise<Model> {
+export function openSafetensors(source: ModelSource): Promise<Model> {
+  return guardedOpen(source.name, () => readSafetensors(source));
+}
+
+async function readSafetensors(source: ModelSource): Promise<Model> {
   const fail = (problem: string) => new ModelError(source.name, problem);
   if (source.size < 8) throw fail(`the file is ${source.size} bytes, too short for a safetensors header`);
   const lenBytes = await source.read(0, 8);

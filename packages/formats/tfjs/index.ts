@@ -22,6 +22,7 @@ import {
   type ValueInfo,
 } from '../model';
 import { decodeTensor, elementSize, numel } from '../safetensors/decode';
+import { guardedOpen } from '../safetensors/guard';
 
 interface ManifestWeight {
   name: string;
@@ -44,7 +45,11 @@ export const tfjs: ModelFormat = {
   open: openTfjs,
 };
 
-export async function openTfjs(source: ModelSource): Promise<Model> {
+export function openTfjs(source: ModelSource): Promise<Model> {
+  return guardedOpen(source.name, () => readTfjs(source));
+}
+
+async function readTfjs(source: ModelSource): Promise<Model> {
   const fail = (problem: string) => new ModelError(source.name, problem);
   let json: Record<string, unknown>;
   try {

@@ -15,6 +15,7 @@ import {
   torchReducers,
 } from '../pytorch/torch';
 import { ZipArchive } from '../pytorch/zip';
+import { guardedOpen } from '../safetensors/guard';
 
 export const torchscript: ModelFormat = {
   id: 'torchscript',
@@ -47,14 +48,13 @@ export interface ScriptModule {
   attributes: Record<string, string>;
 }
 
-export async function openTorchScript(source: ModelSource): Promise<Model> {
+export function openTorchScript(source: ModelSource): Promise<Model> {
+  return guardedOpen(source.name, () => readTorchScript(source));
+}
+
+async function readTorchScript(source: ModelSource): Promise<Model> {
   const fail = (problem: string) => new ModelError(source.name, problem);
-  let zip: ZipArchive | undefined;
-  try {
-    zip = await ZipArchive.open(source);
-  } catch (e) {
-    throw fail((e as Error).message);
-  }
+  const zip = await ZipArchive.open(source);
   if (!zip) throw fail('it is not a zip archive, so it is not a TorchScript file');
   const archive = zip;
   const data = [...archive.entries.values()].find((e) => /^[^/]*\/?data\.pkl$/.test(e.name));
