@@ -1,7 +1,10 @@
 /** ModelSource over a file on disk: bytes are read on demand through one file handle. */
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ModelError, type ModelSource } from './model';
+
+/** An idle handle closes after this long, so sources need no close() and never leak descriptors. */
+const IDLE_CLOSE_MS = 1000;
 
 export async function fileSource(path: string): Promise<ModelSource> {
   const name = basename(path);
@@ -15,6 +18,21 @@ export async function fileSource(path: string): Promise<ModelSource> {
     throw new ModelError(path, 'cannot be read (no such file or no permission)');
   }
   const dir = dirname(resolve(path));
+
+  // one handle shared by concurrent reads, closed when none has run for IDLE_CLOSE_MS
+  let handle: Promise<FileHandle> | undefined;
+  let inFlight = 0;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const release = () => {
+    if (--inFlight > 0) return;
+    idle = setTimeout(() => {
+      const h = handle;
+      handle = undefined;
+      h?.then((fh) => fh.close()).catch(() => {});
+    }, IDLE_CLOSE_MS);
+    idle.unref();
+  };
+
   return {
     name,
     size,
@@ -25,9 +43,11 @@ export async function fileSource(path: string): Promise<ModelSource> {
           `a read of ${length} bytes at offset ${offset} runs past the end of the file`,
         );
       }
-      // one handle per read: sources stay usable after errors and need no close()
-      const fh = await open(path, 'r');
+      clearTimeout(idle);
+      inFlight++;
       try {
+        handle ??= open(path, 'r');
+        const fh = await handle;
         const out = new Uint8Array(length);
         let done = 0;
         while (done < length) {
@@ -36,8 +56,12 @@ export async function fileSource(path: string): Promise<ModelSource> {
           done += bytesRead;
         }
         return out;
+      } catch (err) {
+        if (err instanceof ModelError) throw err;
+        handle = undefined;
+        throw new ModelError(name, 'cannot be read any more (it was moved or deleted)');
       } finally {
-        await fh.close();
+        release();
       }
     },
     async sibling(relativePath) {
