@@ -35,6 +35,8 @@ export interface InputStats {
   std?: Named<Series>;
   min?: Named<Series>;
   max?: Named<Series>;
+  /** counts of NaN/Inf values in the input batch (the Python SDK's input/nan_count, input/inf_count) */
+  nonFinite: Named<Series>[];
 }
 
 export interface Roles {
@@ -97,7 +99,7 @@ function scoreLoss(w: string[]): number {
 }
 
 export function assignRoles(s: RunSignals): Roles {
-  const roles: Roles = { losses: [], layers: [], activations: [], input: {} };
+  const roles: Roles = { losses: [], layers: [], activations: [], input: { nonFinite: [] } };
   const layers = new Map<string, Layer>();
   const acts = new Map<string, Activation>();
   const layer = (name: string): Layer => {
@@ -131,6 +133,8 @@ export function assignRoles(s: RunSignals): Roles {
     if (INPUT.test(tag)) {
       const stat = w[w.length - 1];
       if (stat === 'mean' || stat === 'std' || stat === 'min' || stat === 'max') roles.input[stat] = named;
+      else if (stat === 'count' && (w.includes('nan') || w.includes('inf')))
+        roles.input.nonFinite.push(named);
       continue;
     }
     const isVal = w.some((x) => VAL.has(x));

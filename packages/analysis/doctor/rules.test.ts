@@ -93,6 +93,15 @@ describe('nan_loss', () => {
     expect(p?.severity).toBe('error');
     expect(p?.tags).toEqual(['loss']);
   });
+  it("names a NaN input batch as the cause (the Python SDK's input/nan_count)", () => {
+    const c = curve(200, healthy);
+    c.values[120] = Number.NaN;
+    const counts = { steps: Float64Array.from({ length: 200 }, (_, i) => i), values: new Float64Array(200) };
+    counts.values[120] = 3;
+    const p = find(signals({ loss: c, 'input/nan_count': counts }), 'nan_loss');
+    expect(p?.evidence).toMatch(/input batch at step 120 held 3 NaN values/);
+    expect(p?.tags).toEqual(['loss', 'input/nan_count']);
+  });
   it('also watches validation losses', () => {
     const v = curve(20, healthy);
     v.values[15] = Number.NaN;

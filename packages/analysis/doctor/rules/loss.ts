@@ -30,11 +30,25 @@ export function nanLoss(ctx: Context): Problem | undefined {
   if (!first) return undefined;
   const before =
     first.last !== undefined ? ` (last finite value ${fmt(first.last)} at step ${first.lastStep})` : '';
+  // the input batch itself carried NaN/Inf at (or just before) that step: the cause is the data
+  const tags = [first.tag];
+  let cause = '';
+  for (const c of ctx.roles.input.nonFinite) {
+    const { steps, values } = c.data;
+    for (let i = 0; i < values.length && steps[i] <= first.step; i++) {
+      if (values[i] > 0 && steps[i] >= first.step - 1) {
+        cause = `; the input batch at step ${steps[i]} held ${values[i]} ${c.tag.includes('inf') ? 'Inf' : 'NaN'} values`;
+        tags.push(c.tag);
+        break;
+      }
+    }
+    if (cause) break;
+  }
   return problem(
     'nan_loss',
     first.step,
-    `${first.tag} became ${first.value} at step ${first.step}${before}`,
-    [first.tag],
+    `${first.tag} became ${first.value} at step ${first.step}${before}${cause}`,
+    tags,
   );
 }
 
