@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useFastConvBackprop, type Watcher, watch } from '@tensorscope/sdk';
 import { BATCH, buildCnn, loadData } from '@tensorscope/sdk/demo';
-import { fmt, table } from './lib/measure';
+import { best, fmt, table } from './lib/measure';
 
 const EVERY = 50;
-const STEPS = Number(process.env.SDK_BENCH_STEPS ?? 200);
+// at least a few logged steps: every EVERY-th step is one
+const STEPS = Math.max(2 * EVERY, Number(process.env.SDK_BENCH_STEPS ?? 200));
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -27,6 +28,34 @@ const cpuMs = () => {
 };
 const pct = (v: number[], q: number) => [...v].sort((a, b) => a - b)[Math.floor(q * (v.length - 1))];
 const median = (v: number[]) => pct(v, 0.5);
+
+/** The filter gradient of the demo's two convolutions, through the stock kernel and then ours. */
+async function convKernels(): Promise<void> {
+  const shapes = [
+    { x: [BATCH, 28, 28, 1], k: [3, 3, 1, 8] },
+    { x: [BATCH, 13, 13, 8], k: [3, 3, 8, 16] },
+  ] as const;
+  const cases = shapes.map((s, i) => ({
+    x: tf.relu(tf.randomNormal([...s.x], 0, 1, 'float32', i)) as tf.Tensor4D,
+    k: tf.zeros([...s.k]) as tf.Tensor4D,
+  }));
+  const grad = (c: (typeof cases)[number]) =>
+    tf.tidy(() =>
+      tf
+        .grad((k: tf.Tensor) => tf.sum(tf.conv2d(c.x, k as tf.Tensor4D, 2, 'valid')))(c.k)
+        .dataSync(),
+    );
+  const time = async () => (await best(2, () => cases.forEach(grad))).ms;
+  cases.forEach(grad); // warm-up
+  const stock = await time();
+  useFastConvBackprop();
+  cases.forEach(grad);
+  const fast = await time();
+  process.stdout.write(
+    `Conv2DBackpropFilter, the demo CNN's two convolutions (batch ${BATCH}): stock ${fmt(stock, 1)} ms, ` +
+      `typed-array ${fmt(fast, 1)} ms: ${fmt(stock / fast, 1)}x faster\n\n`,
+  );
+}
 
 interface Setup {
   name: string;
@@ -38,7 +67,7 @@ interface Setup {
 
 async function main(): Promise<void> {
   tf.env().set('PROD', true);
-  useFastConvBackprop();
+  await convKernels();
   const data = loadData(60, 0);
   const n = data.xTrain.shape[0];
   const batches = Array.from({ length: Math.floor(n / BATCH) }, (_, i) => ({
