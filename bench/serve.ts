@@ -124,8 +124,10 @@ function serve(logdir: string, cacheDir: string): Promise<Served> {
   let out = '';
   let err = '';
   let indexedAt: (ms: number) => void = () => {};
-  const indexed = new Promise<number>((r) => {
+  let died: (e: Error) => void = () => {};
+  const indexed = new Promise<number>((r, j) => {
     indexedAt = r;
+    died = j;
   });
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (d) => {
@@ -140,7 +142,11 @@ function serve(logdir: string, cacheDir: string): Promise<Served> {
       err += d;
       if (/indexed \d+ runs/.test(err)) indexedAt(performance.now() - t0);
     });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+    child.on('exit', (code, signal) => {
+      const e = new Error(`serve exited (${code ?? signal}): ${err}`);
+      reject(e);
+      died(e);
+    });
   });
 }
 
@@ -152,9 +158,8 @@ function memory(pid: number): { peak: number; rss: number } {
 }
 
 async function stop(s: Served): Promise<void> {
-  const exited = new Promise((r) => s.child.once('exit', r));
   s.child.removeAllListeners('exit');
-  s.child.once('exit', () => {});
+  const exited = new Promise((r) => s.child.once('exit', r));
   s.child.kill('SIGTERM');
   await exited;
 }
@@ -164,7 +169,11 @@ function percentile(xs: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function latencies(url: string, query: (i: number) => string, n: number): Promise<{ ms: number[]; bytes: number }> {
+async function latencies(
+  url: string,
+  query: (i: number) => string,
+  n: number,
+): Promise<{ ms: number[]; bytes: number }> {
   const ms: number[] = [];
   let bytes = 0;
   for (let i = 0; i < n; i++) {
@@ -182,7 +191,14 @@ async function latencies(url: string, query: (i: number) => string, n: number): 
 async function firstChart(url: string, tries: number): Promise<number[]> {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const times: number[] = [];
   try {
@@ -205,7 +221,9 @@ async function main(): Promise<void> {
   console.log(`logdir: ${RUNS} runs x ${TAGS} tags x ${STEPS} steps = ${(points / 1e6).toFixed(0)}M points`);
   const gen = generate(RUNS, STEPS);
   console.log(
-    gen.ms ? `generated ${fmt(mb(gen.bytes), 0)} MB in ${fmt(gen.ms / 1000)} s` : `reusing ${gen.dir} (${fmt(mb(gen.bytes), 0)} MB)`,
+    gen.ms
+      ? `generated ${fmt(mb(gen.bytes), 0)} MB in ${fmt(gen.ms / 1000)} s`
+      : `reusing ${gen.dir} (${fmt(mb(gen.bytes), 0)} MB)`,
   );
 
   // baseline: the tfevents reader alone, decoding into memory (no index), on the first runs
@@ -239,11 +257,11 @@ async function main(): Promise<void> {
   // API latency: one tag across all runs at 1,500 px; a different tag each time
   const tags = Array.from({ length: TAGS }, (_, t) => (t < 10 ? `loss/component_${t}` : `metrics/m${t}`));
   await latencies(s.url, () => `tag=${tags[0]}&width=${WIDTH}`, 3); // warm-up
-  const m4 = await latencies(s.url, (i) => `tag=${encodeURIComponent(tags[i % TAGS])}&width=${WIDTH}`, 60);
+  const m4 = await latencies(s.url, (i) => `tag=${encodeURIComponent(tags[i % TAGS])}&width=${WIDTH}`, 40);
   const full = await latencies(
     s.url,
     (i) => `tag=${encodeURIComponent(tags[i % TAGS])}&width=${WIDTH}&max_points=10000000`,
-    5,
+    3,
   );
   const memAfterQueries = memory(s.child.pid as number);
 
@@ -252,7 +270,7 @@ async function main(): Promise<void> {
   let chartBase: number[] = [];
   let chartError = '';
   try {
-    chart = await firstChart(s.url, 5);
+    chart = await firstChart(s.url, 3);
   } catch (err) {
     chartError = (err as Error).message.split('\n')[0];
   }
@@ -269,7 +287,7 @@ async function main(): Promise<void> {
   const small = await serve(one.dir, oneCache);
   await small.indexed;
   try {
-    chartBase = await firstChart(small.url, 5);
+    chartBase = await firstChart(small.url, 3);
   } catch (err) {
     chartError ||= (err as Error).message.split('\n')[0];
   }
@@ -305,12 +323,20 @@ async function main(): Promise<void> {
       ],
       [`  p99 (ms)`, p(m4.ms, 99), p(full.ms, 99), '', '<= 100'],
       ['  response size (MB)', fmt(mb(m4.bytes), 2), fmt(mb(full.bytes), 1), '', ''],
-      ['restart on warm index (s)', fmt(warmMs / 1000, 1), fmt(indexedMs / 1000, 1), `${fmt(indexedMs / warmMs, 0)}x`, ''],
+      [
+        'restart on warm index (s)',
+        fmt(warmMs / 1000, 1),
+        fmt(indexedMs / 1000, 1),
+        `${fmt(indexedMs / warmMs, 0)}x`,
+        '',
+      ],
       [
         'first chart in Chromium (ms, best/median)',
         chart.length ? `${fmt(Math.min(...chart), 0)}/${p(chart, 50)}` : 'n/a',
         chartBase.length ? `${fmt(Math.min(...chartBase), 0)}/${p(chartBase, 50)} (1 run)` : 'n/a',
-        chart.length && chartBase.length ? `${fmt(percentile(chart, 50) / percentile(chartBase, 50), 2)}x` : '',
+        chart.length && chartBase.length
+          ? `${fmt(percentile(chart, 50) / percentile(chartBase, 50), 2)}x`
+          : '',
         '<= 1500',
       ],
     ]),

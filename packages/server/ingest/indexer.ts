@@ -49,9 +49,8 @@ export class Indexer {
       const runs = await discoverRuns(logdir).catch(() => [] as RunLocation[]);
       for (const r of runs) found.set(this.runName(logdir, r), r.dir);
     }
-    const known = this.first
-      ? new Set((await this.store.runs()).map((r) => r.name))
-      : new Set(this.tailers.keys());
+    const stored = this.first ? new Map((await this.store.runs()).map((r) => [r.name, r])) : undefined;
+    const known = stored ? new Set(stored.keys()) : new Set(this.tailers.keys());
     for (const name of known) {
       if (found.has(name)) continue;
       await this.store.removeRun(name);
@@ -63,7 +62,8 @@ export class Indexer {
       if (!tailer) {
         tailer = new RunTailer(name, dir, this.store);
         this.tailers.set(name, tailer);
-        if (this.first && known.has(name)) await tailer.resume();
+        const summary = stored?.get(name);
+        if (summary) await tailer.resume(summary);
         else change.added.push(name);
       }
       const r = await tailer.poll(async (points) => {

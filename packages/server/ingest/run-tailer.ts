@@ -24,7 +24,7 @@ import {
   type TfEvent,
 } from '@tensorscope/formats/tfevents';
 import { isEventFile } from '@tensorscope/formats/tfevents/node';
-import type { FileState, Store, TagMetadata } from '@tensorscope/store';
+import type { FileState, RunSummary, Store, TagMetadata } from '@tensorscope/store';
 import { encodePoint } from './encode-point';
 
 const CHUNK_BYTES = 8 << 20;
@@ -69,9 +69,7 @@ export class RunTailer {
   }
 
   /** Continue from what the store already indexed for this run (after a restart of the server). */
-  async resume(): Promise<void> {
-    const summary = (await this.store.runs()).find((r) => r.name === this.name);
-    if (!summary) return;
+  async resume(summary: RunSummary): Promise<void> {
     for (const f of await this.store.fileStates(this.name)) this.files.set(f.path, f);
     for (const t of summary.tags) {
       this.lastStep.set(t.tag, t.last_step);

@@ -3,7 +3,7 @@
  *
  * Every point is in the store; a chart gets min/max/first/last per pixel bucket (M4), so a spike is
  * never lost, and full resolution once the [xmin, xmax] range holds at most 4 points per bucket. A
- * request for many runs shares a budget of `max_points` (default 200,000): the bucket count per run
+ * request for many runs shares a budget of `max_points` (default 50,000): the bucket count per run
  * becomes max_points / (4 x runs) when that is below the width. Non-finite values go out as null
  * with a `nonfinite` list (JSON has no NaN).
  */
@@ -12,7 +12,7 @@ import type { ScalarColumns, Store } from '@tensorscope/store';
 import type { FastifyInstance } from 'fastify';
 import { oneOf, optionalNumber, requiredString, stringList } from '../http-error';
 
-export const DEFAULT_MAX_POINTS = 200_000;
+export const DEFAULT_MAX_POINTS = 50_000;
 
 interface SeriesJson {
   run: string;
