@@ -95,7 +95,7 @@ export function compound(input: CompoundInput, options: CompoundOptions = {}): C
   }
 
   // lift each edge to the pair of siblings under the lowest common group; one drawn edge per pair
-  const pairs = new Map<string, number>();
+  const pairs = new Set<number>(); // a * n + b: exact in a double for any graph that fits in memory
   const drawnS: number[] = [];
   const drawnT: number[] = [];
   const liftedS: number[] = []; // the siblings each drawn edge was laid out between
@@ -104,7 +104,7 @@ export function compound(input: CompoundInput, options: CompoundOptions = {}): C
     const a = rep[input.source[e]];
     const b = rep[input.target[e]];
     if (a === b) continue;
-    const id = `${a},${b}`;
+    const id = a * n + b;
     if (pairs.has(id)) continue;
     let ca = a;
     let cb = b;
@@ -115,7 +115,7 @@ export function compound(input: CompoundInput, options: CompoundOptions = {}): C
       cb = parent[cb];
     }
     if (ca === cb) continue; // one end inside the other (an edge into its own group): nothing to draw
-    pairs.set(id, drawnS.length);
+    pairs.add(id);
     drawnS.push(a);
     drawnT.push(b);
     liftedS.push(ca);
@@ -123,11 +123,11 @@ export function compound(input: CompoundInput, options: CompoundOptions = {}): C
   }
   // local edges per group, in drawn-edge order
   const edgesOf = new Map<number, number[]>();
-  const liftedPairs = new Map<string, number>(); // drawn edge laid out for each sibling pair
+  const liftedPairs = new Set<number>(); // one laid-out edge per sibling pair
   for (let d = 0; d < drawnS.length; d++) {
-    const id = `${liftedS[d]},${liftedT[d]}`;
+    const id = liftedS[d] * n + liftedT[d];
     if (liftedPairs.has(id)) continue;
-    liftedPairs.set(id, d);
+    liftedPairs.add(id);
     const g = groupOf(liftedS[d]);
     let list = edgesOf.get(g);
     if (!list) edgesOf.set(g, (list = []));

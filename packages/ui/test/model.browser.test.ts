@@ -89,13 +89,14 @@ describe('model view in chromium', () => {
     const weight = model.graph!.initializers.get(node.inputs[1])!;
     const data = (await weight.read()) as NumericArray;
     const expected = weightSummary(data);
+    const panel = `[data-testid=weight][data-name="${weight.name}"]`;
     const shown = await page.$eval(
-      '[data-testid=weight-histogram]',
+      `${panel} [data-testid=weight-histogram]`,
       (c) => (c as HTMLElement).dataset.counts,
     );
     expect(shown).toBe(Array.from(expected.histogram.counts).join(','));
     expect(expected.histogram.counts.reduce((a, b) => a + b, 0)).toBe(64 * 64 * 3 * 3);
-    const stat = (k: string) => page.textContent(`[data-testid=weight-stats] [data-stat=${k}] td`);
+    const stat = (k: string) => page.textContent(`${panel} [data-testid=weight-stats] [data-stat=${k}] td`);
     expect(await stat('mean')).toBe(formatValue(expected.stats.mean));
     expect(await stat('max')).toBe(formatValue(expected.stats.max));
     expect(await stat('NaN')).toBe('0');
@@ -103,8 +104,9 @@ describe('model view in chromium', () => {
     expect(shapes).toContain('float32 [1, 64, 56, 56]');
 
     // the heatmap's tooltip shows the value under the pointer: slice 0, cell (0, 0) of the 3 x 3 kernels
-    await page.locator('[data-testid=weight-heatmap]').scrollIntoViewIfNeeded();
-    const heat = (await page.locator('[data-testid=weight-heatmap]').boundingBox())!;
+    const heatmap = page.locator(`${panel} [data-testid=weight-heatmap]`);
+    await heatmap.scrollIntoViewIfNeeded();
+    const heat = (await heatmap.boundingBox())!;
     await page.mouse.move(heat.x + 2, heat.y + 2);
     expect(await page.textContent('[data-testid=heatmap-tip]')).toBe(
       `[0, 0, 0] = ${formatValue(data[0] as number)}`,

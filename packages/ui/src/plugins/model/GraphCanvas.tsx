@@ -139,11 +139,14 @@ export function GraphCanvas({ scene, marks, pal, focus, anchor, onPick, onDrawn 
   // biome-ignore lint/correctness/useExhaustiveDependencies: redraw on new marks or colours
   useEffect(request, [marks, pal]);
 
+  const focused = useRef(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: centre when asked
   useEffect(() => {
-    if (!focus) return;
+    // once per request, as soon as the item is laid out (a search may first open its modules)
+    if (!focus || focused.current === focus.seq) return;
     const { x, y } = scene.layout;
     if (!Number.isFinite(x[focus.item])) return;
+    focused.current = focus.seq;
     const v = view.current;
     v.scale = Math.max(v.scale, 0.8);
     v.x = x[focus.item] - size.current.width / 2 / v.scale;

@@ -47,6 +47,17 @@ export function ModelView({ theme }: PluginProps) {
   const [query, setQuery] = useState('');
   const [dragging, setDragging] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  const root = useRef<HTMLElement>(null);
+  // fill the window below whatever the shell shows above the view
+  useEffect(() => {
+    const fit = () => {
+      const el = root.current;
+      if (el) el.style.height = `${Math.max(420, innerHeight - el.getBoundingClientRect().top - 16)}px`;
+    };
+    fit();
+    addEventListener('resize', fit);
+    return () => removeEventListener('resize', fit);
+  }, []);
   const pal = useMemo(() => palette(theme === 'dark'), [theme]);
   const vg = opened?.vg ?? null;
 
@@ -149,6 +160,7 @@ export function ModelView({ theme }: PluginProps) {
 
   return (
     <section
+      ref={root}
       aria-label="Model viewer"
       className={dragging ? 'model-view dragging' : 'model-view'}
       data-testid="model-view"

@@ -1,6 +1,6 @@
 /** The selected node: op, attributes, inputs and outputs with shapes, and each weight it reads. */
 import { nodeMacs } from '@tensorscope/analysis/model';
-import type { AttrValue, Graph, ValueInfo } from '@tensorscope/formats/model';
+import type { AttrValue, ValueInfo } from '@tensorscope/formats/model';
 import type { ViewGraph } from './viewGraph';
 import { WeightView } from './WeightView';
 
@@ -27,8 +27,9 @@ function attrText(v: AttrValue): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
-function valueRow(graph: Graph, name: string, key: string) {
-  const weight = graph.initializers.get(name);
+function valueRow(vg: ViewGraph, name: string, key: string) {
+  const graph = vg.graph;
+  const weight = vg.weights.get(name);
   const info = graph.values.get(name);
   return (
     <tr key={key}>
@@ -49,7 +50,7 @@ export function NodePanel({ vg, item, onClose }: { vg: ViewGraph; item: number; 
   const node = nodeIndex >= 0 ? graph.nodes[nodeIndex] : undefined;
   const kind = vg.kind[item];
   const macs = node ? nodeMacs(node, graph) : undefined;
-  const weights = node ? node.inputs.filter((v) => v && graph.initializers.has(v)) : [];
+  const weights = node ? [...new Set(node.inputs.filter((v) => v && vg.weights.has(v)))] : [];
   return (
     <aside className="model-panel" data-testid="node-panel" aria-label="Node details">
       <div className="model-panel-head">
@@ -93,15 +94,15 @@ export function NodePanel({ vg, item, onClose }: { vg: ViewGraph; item: number; 
           )}
           <h4>Inputs</h4>
           <table className="data-table compact" data-testid="node-inputs">
-            <tbody>{node.inputs.map((v, i) => valueRow(graph, v, `i${i}`))}</tbody>
+            <tbody>{node.inputs.map((v, i) => valueRow(vg, v, `i${i}`))}</tbody>
           </table>
           <h4>Outputs</h4>
           <table className="data-table compact" data-testid="node-outputs">
-            <tbody>{node.outputs.map((v, i) => valueRow(graph, v, `o${i}`))}</tbody>
+            <tbody>{node.outputs.map((v, i) => valueRow(vg, v, `o${i}`))}</tbody>
           </table>
           {weights.length > 0 && <h4>Weights</h4>}
           {weights.map((w) => (
-            <WeightView key={w} tensor={graph.initializers.get(w)!} />
+            <WeightView key={w} tensor={vg.weights.get(w)!} />
           ))}
         </>
       )}

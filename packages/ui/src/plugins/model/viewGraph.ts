@@ -1,11 +1,12 @@
 /**
  * The graph the view draws, built from a model's graph: one item per operator, graph input and graph
  * output, plus one item per module of the hierarchy (a group). Edges join the operator that produces a
- * value to each operator that reads it; weights are not items (the node panel shows them).
+ * value to each operator that reads it; weights are not items (the node panel shows them), and neither
+ * are constants (Constant nodes, and the Identity copies of weights PyTorch writes for shared tensors).
  * Parallel arrays, so the layout worker gets typed arrays and the renderer loops without objects.
  */
 import { assignModules } from '@tensorscope/analysis/model';
-import type { Graph, GraphNode } from '@tensorscope/formats/model';
+import type { Graph, GraphNode, TensorInfo } from '@tensorscope/formats/model';
 
 export type ItemKind = 'op' | 'input' | 'output' | 'module';
 
@@ -32,6 +33,14 @@ export interface ViewGraph {
   source: Int32Array;
   target: Int32Array;
   graph: Graph;
+  /** values that are weights: initializers, plus the outputs of folded constants */
+  weights: Map<string, TensorInfo>;
+}
+
+/** A node that only turns stored data into a value: shown as a weight of its consumers, not as a box. */
+function isConstant(n: GraphNode, graph: Graph): boolean {
+  if (n.op === 'Constant') return n.inputs.every((v) => !v);
+  return n.op === 'Identity' && n.inputs.length === 1 && graph.initializers.has(n.inputs[0]);
 }
 
 const CHAR = 7;
@@ -63,6 +72,7 @@ export function buildViewGraph(graph: Graph): ViewGraph {
   // modules with a single operator are dissolved: a box around one box says nothing
   const opsUnder = new Map<string, number>();
   for (const n of graph.nodes) {
+    if (isConstant(n, graph)) continue;
     const path = n.modulePath ?? [];
     for (let d = 1; d <= path.length; d++) {
       const key = path.slice(0, d).join('.');
@@ -85,12 +95,27 @@ export function buildViewGraph(graph: Graph): ViewGraph {
     return g;
   };
 
+  const weights = new Map(graph.initializers);
+  const constant = graph.nodes.map((n) => isConstant(n, graph));
+  graph.nodes.forEach((n, i) => {
+    if (!constant[i] || !n.outputs[0]) return;
+    const value = n.attributes.value;
+    const t =
+      n.op === 'Identity'
+        ? graph.initializers.get(n.inputs[0])
+        : value && typeof value === 'object' && 'tensor' in value
+          ? value.tensor
+          : undefined;
+    if (t) weights.set(n.outputs[0], t);
+  });
+
   const producer = new Map<string, number>();
   for (const v of graph.inputs) {
     if (graph.initializers.has(v.name)) continue;
     producer.set(v.name, add('input', v.name, v.name, '', -1));
   }
   graph.nodes.forEach((n: GraphNode, i) => {
+    if (constant[i]) return;
     const item = add('op', n.op, n.name || n.outputs[0] || n.op, n.op, groupFor(n.modulePath ?? []), i);
     for (const o of n.outputs) if (o) producer.set(o, item);
   });
@@ -105,11 +130,12 @@ export function buildViewGraph(graph: Graph): ViewGraph {
     src.push(from);
     dst.push(to);
   };
-  const opItem = new Int32Array(graph.nodes.length);
+  const opItem = new Int32Array(graph.nodes.length).fill(-1);
   node.forEach((n, item) => {
     if (n >= 0) opItem[n] = item;
   });
   graph.nodes.forEach((n, i) => {
+    if (constant[i]) return;
     for (const v of [...n.inputs, ...(n.controlInputs ?? [])]) if (v) link(producer.get(v), opItem[i]);
   });
   for (const v of graph.outputs) {
@@ -151,26 +177,29 @@ export function buildViewGraph(graph: Graph): ViewGraph {
     source: Int32Array.from(src),
     target: Int32Array.from(dst),
     graph,
+    weights,
   };
 }
 
 /**
- * The modules to open first: breadth first, a module opens while the number of boxes on screen stays
- * within `budget`, so a small graph opens fully and a big one shows its top-level structure.
+ * The modules to open first: one level of the hierarchy at a time, while the number of boxes on screen
+ * stays within `budget` (a level opens entirely or not at all, so repeated blocks look alike). A small
+ * graph opens fully; a big one shows its top-level structure.
  */
 export function initialExpansion(vg: ViewGraph, budget = 160): Uint8Array {
   const expanded = new Uint8Array(vg.count);
   const children = childrenOf(vg);
-  let visible = children.get(-1)?.length ?? 0;
-  const queue = [...(children.get(-1) ?? [])];
-  for (let q = 0; q < queue.length; q++) {
-    const g = queue[q];
-    if (vg.kind[g] !== 'module') continue;
-    const kids = children.get(g) ?? [];
-    if (visible - 1 + kids.length > budget) continue;
-    expanded[g] = 1;
-    visible += kids.length - 1;
-    queue.push(...kids);
+  let level = children.get(-1) ?? [];
+  let visible = level.length;
+  for (;;) {
+    const modules = level.filter((i) => vg.kind[i] === 'module');
+    if (!modules.length) break;
+    const next = modules.flatMap((g) => children.get(g) ?? []);
+    const after = visible - modules.length + next.length;
+    if (after > budget) break;
+    for (const g of modules) expanded[g] = 1;
+    visible = after;
+    level = next;
   }
   return expanded;
 }
