@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { getJson } from './api';
 
 // Responses by URL, so a tab switched back to draws at once and then refreshes.
@@ -10,55 +10,55 @@ export interface ApiState<T> {
   loading: boolean;
 }
 
-/**
- * GET `url` (nothing when null) and refetch whenever `version` changes; the previous data stays
- * on screen while the new one loads, so live updates do not flicker.
- */
+/** GET `url` (nothing when null), again whenever `version` changes; see useApiAll. */
 export function useApi<T>(url: string | null, version = 0): ApiState<T> {
-  const cached = url ? cache.get(url) : undefined;
-  const [state, setState] = useState<ApiState<T>>({
-    data: (cached?.data as T) ?? null,
-    error: null,
-    loading: !!url,
-  });
-  useEffect(() => {
-    if (!url) return;
-    const hit = cache.get(url);
-    if (hit && hit.version === version) {
-      setState({ data: hit.data as T, error: null, loading: false });
-      return;
-    }
-    const ctrl = new AbortController();
-    setState((s) => ({ data: (hit?.data as T) ?? s.data, error: null, loading: true }));
-    getJson<T>(url, ctrl.signal).then(
-      (data) => {
-        cache.set(url, { version, data });
-        setState({ data, error: null, loading: false });
-      },
-      (e: Error) => {
-        if (e.name !== 'AbortError') setState((s) => ({ data: s.data, error: e.message, loading: false }));
-      },
-    );
-    return () => ctrl.abort();
-  }, [url, version]);
-  return state;
+  const { data, error, loading } = useApiAll<T>(url ? [url] : [], version);
+  return { data: data[0] ?? null, error, loading };
 }
 
-/** Several GETs at once (e.g. one per run); results in the order of `urls`, null until each arrives. */
-export function useApiAll<T>(urls: string[], version = 0): { data: (T | null)[]; error: string | null } {
+/**
+ * Several GETs at once (e.g. one per run), results in the order of `urls`, null until each arrives.
+ * Live data bumps `version` many times a second while a run is written; a bump never aborts the
+ * request in flight (that would starve the page under a steady stream): it asks for one more
+ * round after it. The previous data stays on screen meanwhile, so updates do not flicker.
+ */
+export function useApiAll<T>(
+  urls: string[],
+  version = 0,
+): { data: (T | null)[]; error: string | null; loading: boolean } {
   const key = urls.join('\n');
-  const [state, setState] = useState<{ key: string; data: (T | null)[]; error: string | null }>(() => ({
+  const keyRef = useRef(key);
+  keyRef.current = key;
+  const [state, setState] = useState<{
+    key: string;
+    data: (T | null)[];
+    error: string | null;
+    loading: boolean;
+  }>(() => ({
     key,
     data: urls.map((u) => (cache.get(u)?.data as T) ?? null),
     error: null,
+    loading: urls.length > 0,
   }));
+  const inFlight = useRef<{ key: string; ctrl: AbortController } | null>(null);
+  const again = useRef(false);
+  const [round, setRound] = useState(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` asks for one more fetch after a busy one
   useEffect(() => {
     const list = key ? key.split('\n') : [];
+    if (inFlight.current?.key === key) {
+      again.current = true; // a newer version arrived while this key is being fetched
+      return;
+    }
+    inFlight.current?.ctrl.abort(); // the URLs changed: the old answer is of no use
     const ctrl = new AbortController();
+    inFlight.current = { key, ctrl };
     setState((s) => ({
       key,
       data: list.map((u, i) => (cache.get(u)?.data as T) ?? (s.key === key ? s.data[i] : null) ?? null),
       error: null,
+      loading: list.length > 0,
     }));
     Promise.all(
       list.map((u) => {
@@ -69,13 +69,32 @@ export function useApiAll<T>(urls: string[], version = 0): { data: (T | null)[];
           return d;
         });
       }),
-    ).then(
-      (data) => setState({ key, data, error: null }),
-      (e: Error) => {
-        if (e.name !== 'AbortError') setState((s) => ({ ...s, error: e.message }));
-      },
-    );
-    return () => ctrl.abort();
-  }, [key, version]);
-  return { data: state.key === key ? state.data : urls.map(() => null), error: state.error };
+    )
+      .then(
+        (data) => {
+          if (keyRef.current === key) setState({ key, data, error: null, loading: false });
+        },
+        (e: Error) => {
+          if (e.name !== 'AbortError' && keyRef.current === key)
+            setState((s) => ({ ...s, error: e.message, loading: false }));
+        },
+      )
+      .finally(() => {
+        if (inFlight.current?.ctrl !== ctrl) return;
+        inFlight.current = null;
+        if (again.current) {
+          again.current = false;
+          setRound((r) => r + 1);
+        }
+      });
+  }, [key, version, round]);
+
+  // leaving the page (or this chart) cancels what is still loading
+  useEffect(() => () => inFlight.current?.ctrl.abort(), []);
+
+  return {
+    data: state.key === key ? state.data : urls.map((u) => (cache.get(u)?.data as T) ?? null),
+    error: state.error,
+    loading: state.loading,
+  };
 }

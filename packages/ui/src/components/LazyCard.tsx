@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 /**
  * A card whose content mounts only once it scrolls near the viewport, so a dashboard with hundreds
@@ -19,6 +19,11 @@ export function LazyCard({
 }) {
   const ref = useRef<HTMLElement>(null);
   const [seen, setSeen] = useState(false);
+  // cards already on screen mount before the first paint, without waiting for the observer's callback
+  useLayoutEffect(() => {
+    const top = ref.current?.getBoundingClientRect().top;
+    if (top !== undefined && top < window.innerHeight + 300) setSeen(true);
+  }, []);
   useEffect(() => {
     const el = ref.current;
     if (!el || seen) return;
