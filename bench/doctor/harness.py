@@ -157,9 +157,11 @@ def train(spec: Spec, outdir: str) -> None:
     model, opt, d = spec.model, spec.opt, spec.data
     base_lrs = [g["lr"] for g in opt.param_groups]
     acts: dict = {}
+    kinds: dict = {}
     capture = {"on": False}
     for mname, m in model.named_modules():
         if isinstance(m, (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU)):
+            kinds[mname] = "tanh" if isinstance(m, nn.Tanh) else "sigmoid" if isinstance(m, nn.Sigmoid) else "relu"
             def hook(_m, _i, out, mname=mname):
                 if capture["on"]:
                     acts[mname] = out.detach()
@@ -200,6 +202,10 @@ def train(spec: Spec, outdir: str) -> None:
                     w.add_histogram(style["act"].format(m=mname), a, step)
                 if "act_zero_frac" in style:
                     w.add_scalar(style["act_zero_frac"].format(m=mname), (a == 0).float().mean().item(), step)
+                    if kinds[mname] == "tanh":  # as tensorscope's Python SDK: within 3% of the bounds
+                        w.add_scalar(f"act_saturated_frac/{mname}", (a.abs() > 0.97).float().mean().item(), step)
+                    elif kinds[mname] == "sigmoid":
+                        w.add_scalar(f"act_saturated_frac/{mname}", ((2 * a - 1).abs() > 0.97).float().mean().item(), step)
                     w.add_scalar(style["act_mean"].format(m=mname), a.mean().item(), step)
                     w.add_scalar(style["act_std"].format(m=mname), a.std().item(), step)
             if spec.log_input:

@@ -312,6 +312,10 @@ describe('activations', () => {
     ).toBe(100);
     expect(find(signals({ 'act_zero_frac/relu1': zf(() => 0.55) }), 'dead_relu')).toBeUndefined();
   });
+  it('saturation: a linear layer whose outputs start inside [-1, 1] and grow is not a saturated tanh', () => {
+    const linear = steps.map((s, i) => hist(gaussian(2048, 0.2 + s / 20, 90 + i), s));
+    expect(find(signals({}, { 'activations/4': linear }), 'saturation')).toBeUndefined();
+  });
   it('saturation: from the SDK scalar act_saturated_frac', () => {
     const sf = {
       steps: Float64Array.from(steps),

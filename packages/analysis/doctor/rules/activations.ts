@@ -4,7 +4,7 @@
  * The activation type comes from the module name when it says, else from the values' range.
  */
 import type { Context } from '../context';
-import { zeroFraction } from '../hist';
+import { isFiniteHist, zeroFraction } from '../hist';
 import { type Activation, words } from '../names';
 import { clean, fmt, median, sustainedFrom } from '../series';
 import { problem } from '../suggestions';
@@ -21,10 +21,24 @@ function kindFromName(name: string): ActKind | undefined {
   return undefined;
 }
 
-function kindFromHist(h: HistPoint): ActKind {
-  if (h.min >= 0 && zeroFraction(h) > 0.02) return 'relu';
-  if (h.min >= -1 && h.max <= 1 && h.min < 0) return 'tanh';
-  if (h.min >= 0 && h.max <= 1) return 'sigmoid';
+/**
+ * The type from the values over the whole run: a ReLU output is never negative and has exact zeros, a
+ * tanh output never leaves [-1, 1], a sigmoid output never leaves [0, 1]. (A linear layer's output can
+ * start inside [-1, 1]; it is not bounded once it leaves.)
+ */
+function kindFromHists(pts: HistPoint[]): ActKind {
+  const finite = pts.filter((h) => h.num > 0 && isFiniteHist(h));
+  const first = finite.find((h) => h.max > h.min);
+  if (!first) return 'other';
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const h of finite) {
+    lo = Math.min(lo, h.min);
+    hi = Math.max(hi, h.max);
+  }
+  if (lo >= 0 && zeroFraction(first) > 0.02) return 'relu';
+  if (lo >= -1 && hi <= 1 && first.min < 0) return 'tanh';
+  if (lo >= 0 && hi <= 1) return 'sigmoid';
   return 'other';
 }
 
@@ -53,19 +67,11 @@ function zeroTrack(a: Activation): Track | undefined {
 function actKind(a: Activation): ActKind {
   const named = kindFromName(a.name);
   if (named) return named;
-  // the type at the first point with spread, before training could push it anywhere
-  const h = a.hist?.data.find((p) => p.max > p.min);
-  if (h) return kindFromHist(h);
-  if (a.zeroFrac && a.mean) {
-    const z = clean(a.zeroFrac.data).values;
-    const m = clean(a.mean.data).values;
-    if (z.length && z[0] > 0.02) return 'relu';
-    if (m.length && z.every((v) => v === 0)) {
-      if (m.every((v) => v > 0 && v < 1)) return 'sigmoid';
-      if (m.every((v) => v > -1 && v < 1)) return 'tanh';
-    }
-  }
-  return 'other';
+  if (a.hist?.data.length) return kindFromHists(a.hist.data);
+  // from scalars alone only a ReLU shows itself (exact zeros); a mean inside (-1, 1) does not make a
+  // layer tanh, so bounded types need the name, a histogram, or the SDK's act_saturated_frac
+  const z = a.zeroFrac ? clean(a.zeroFrac.data).values : undefined;
+  return z?.length && z[0] > 0.02 ? 'relu' : 'other';
 }
 
 export function deadRelu(ctx: Context): ReturnType<typeof problem> | undefined {
