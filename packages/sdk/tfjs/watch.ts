@@ -73,6 +73,7 @@ export class Watcher {
   private snapshot: Map<string, Float32Array> | undefined;
   private graphWritten: boolean;
   private closed = false;
+  private readonly disabled = new Set<string>();
 
   constructor(
     readonly model: tf.LayersModel,
@@ -180,13 +181,22 @@ export class Watcher {
     const logged = this.isLoggedStep();
     if (!this.graphWritten) {
       this.graphWritten = true;
-      this.writer.graph(graphDefFromModel(this.model));
+      this.safely('the graph', () => this.writer.graph(graphDefFromModel(this.model)));
     }
     if (logged) this.beforeLoggedStep();
     const r = compute(f, varList);
     if (this.opts.sentinel !== false && !this.found) {
       const loss = r.value.dataSync()[0];
-      if (!Number.isFinite(loss)) this.report(this.locate(loss));
+      if (!Number.isFinite(loss)) {
+        let found: NanReport = {
+          layer: 'unknown',
+          step: this.step,
+          phase: 'forward',
+          message: `the loss is ${loss}`,
+        };
+        this.safely('the NaN sentinel', () => (found = this.locate(loss)));
+        this.report(found); // outside safely: an onNaN that throws to stop training must be heard
+      }
     }
     if (logged) this.logGradients(r.grads, r.value.dataSync()[0]);
     this.batchInputs = undefined; // a custom loop passes each step's batch anew
@@ -218,7 +228,12 @@ export class Watcher {
     const x = inputs[0].dataSync() as Float32Array;
     for (const [k, v] of Object.entries(inputStats(x))) w.scalar(`input/${k}`, v, step);
     if (this.hist()) w.histogram('input/batch', x, step);
-    if (this.opts.activations === false) return;
+    if (this.opts.activations === false || this.disabled.has('activations')) return;
+    this.safely('activations', () => this.logActivations(inputs, step));
+  }
+
+  private logActivations(inputs: tf.Tensor[], step: number): void {
+    const w = this.writer;
     const probe = (this.probe ??= new Probe(this.model));
     const outs = probe.run(inputs);
     probe.layers.forEach((l, i) => {
@@ -292,6 +307,20 @@ export class Watcher {
     void this.writer.flush();
     if (this.opts.stopOnNaN) this.model.stopTraining = true;
     this.opts.onNaN?.(r);
+  }
+
+  /**
+   * Runs an optional part of the instrumentation; if it throws (a model shape the probe cannot
+   * handle), that part is switched off with one warning instead of stopping the training.
+   */
+  private safely(what: string, fn: () => void): void {
+    if (this.disabled.has(what)) return;
+    try {
+      fn();
+    } catch (err) {
+      this.disabled.add(what);
+      console.warn(`tensorscope watch: ${what} turned off: ${(err as Error).message}`);
+    }
   }
 
   /** Resolves when everything logged so far is on disk. */
