@@ -17,7 +17,7 @@ import { ProtoWriter } from '../packages/formats/proto';
 const HIDDEN = 2048;
 
 /** An MLP of MatMul + Add + Relu layers with HIDDEN x HIDDEN float32 weights, written in pieces. */
-function writeModel(path: string, megabytes: number): { layers: number; nodes: number } {
+export function writeModel(path: string, megabytes: number): { layers: number; nodes: number } {
   const layers = Math.max(1, Math.round((megabytes * 2 ** 20) / (HIDDEN * HIDDEN * 4)));
   const weights = new Float32Array(HIDDEN * HIDDEN);
   for (let i = 0; i < weights.length; i++) weights[i] = (((i * 2654435761) % 1000) / 1000 - 0.5) * 0.05;
@@ -218,4 +218,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
