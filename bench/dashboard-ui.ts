@@ -45,15 +45,16 @@ async function firstChart(page: Page, url: string): Promise<{ chart: number; dcl
   await page.waitForSelector('[data-testid=scalar-chart] canvas');
   return page.evaluate(() => {
     const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    const at = (part: string) => {
-      const r = res.find((e) => e.name.includes(part));
-      return r ? `${r.startTime.toFixed(0)}-${r.responseEnd.toFixed(0)}` : '?';
-    };
     return {
       chart: performance.getEntriesByName('tensorscope:first-chart')[0].startTime,
       dcl: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming)
         .domContentLoadedEventEnd,
-      phases: `/api/runs ${at('/api/runs')}, first /api/scalars ${at('/api/scalars')}`,
+      phases: ['/api/runs', '/api/scalars']
+        .map((part) => {
+          const r = res.find((e) => e.name.includes(part));
+          return `${part} ${r ? `${r.startTime.toFixed(0)}-${r.responseEnd.toFixed(0)}` : '?'}`;
+        })
+        .join(', '),
     };
   });
 }
