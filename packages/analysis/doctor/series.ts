@@ -68,18 +68,6 @@ export function logIfPositive(v: Float64Array): Float64Array | undefined {
   return v.map(Math.log);
 }
 
-/** Index of the first point at or after `step`. */
-export function indexAtStep(steps: ArrayLike<number>, step: number): number {
-  let lo = 0;
-  let hi = steps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (steps[mid] < step) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * The first index from which `test` holds for (almost) every remaining point: at most `slack` of
  * them may fail (noise), and it must hold at the last point. Returns -1 if there is none.
