@@ -97,7 +97,14 @@ function Distribution({
         padding: [8, 12, 0, 0],
         cursor: { drag: { x: true, y: false }, points: { show: false } },
         scales: { x: { time: false } },
-        axes: [axis, { ...axis, size: 58, values: (_u, vals) => vals.map((v) => (Number.isFinite(v) ? formatTick(v) : '')) }],
+        axes: [
+          axis,
+          {
+            ...axis,
+            size: 58,
+            values: (_u, vals) => vals.map((v) => (Number.isFinite(v) ? formatTick(v) : '')),
+          },
+        ],
         series,
         bands,
         hooks: {

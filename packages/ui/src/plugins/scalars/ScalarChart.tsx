@@ -94,9 +94,16 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
       axes: [
         {
           ...axis,
-          values: settings.x === 'relative' ? (_u, vals) => vals.map((v) => (Number.isFinite(v) ? formatDuration(v) : '')) : undefined,
+          values:
+            settings.x === 'relative'
+              ? (_u, vals) => vals.map((v) => (Number.isFinite(v) ? formatDuration(v) : ''))
+              : undefined,
         },
-        { ...axis, size: 58, values: (_u, vals) => vals.map((v) => (Number.isFinite(v) ? formatTick(v) : '')) },
+        {
+          ...axis,
+          size: 58,
+          values: (_u, vals) => vals.map((v) => (Number.isFinite(v) ? formatTick(v) : '')),
+        },
       ],
       series,
       hooks: {
