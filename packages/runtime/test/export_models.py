@@ -108,4 +108,32 @@ mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 np.save(os.path.join(out, "image_imagenet.npy"), ((img - mean) / std).numpy())
 
-json.dump({"hooks": hooked}, sys.stdout)
+# Grad-CAM at layer4 for the top class, as the Grad-CAM paper and pytorch-grad-cam compute it
+acts = {}
+
+
+def keep_layer4(module, inputs, output):
+    acts["a"] = output
+    output.register_hook(lambda g: acts.__setitem__("g", g))
+
+
+h = model.layer4.register_forward_hook(keep_layer4)
+scores = model(x)
+h.remove()
+top = int(scores[0].argmax())
+scores[0, top].backward()
+weights = acts["g"].mean(dim=(2, 3), keepdim=True)
+cam = torch.relu((weights * acts["a"]).sum(dim=1))[0]
+
+# a linear model over a [1, 2, 3, 3] input: saliency is |W| and integrated gradients x * W, exactly
+lin_w = (np.arange(18 * 4, dtype=np.float32).reshape(18, 4) % 7 - 3) / 4
+lin = helper.make_graph(
+    [helper.make_node("Flatten", ["x"], ["flat"], name="flatten"),
+     helper.make_node("Gemm", ["flat", "W"], ["y"], name="fc")], "linear",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 3, 3])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+    [helper.make_tensor("W", TensorProto.FLOAT, [18, 4], lin_w.flatten())])
+onnx.save(helper.make_model(lin, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "linear.onnx"))
+
+json.dump({"hooks": hooked, "gradcam": {"class": top, "map": cam.detach().numpy().tolist()},
+           "linear_w": lin_w.tolist()}, sys.stdout)
