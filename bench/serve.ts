@@ -150,6 +150,12 @@ function serve(logdir: string, cacheDir: string): Promise<Served> {
   });
 }
 
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
 /** Peak and current resident memory of a process, from /proc. */
 function memory(pid: number): { peak: number; rss: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -218,6 +224,7 @@ async function firstChart(url: string, tries: number): Promise<number[]> {
 
 async function main(): Promise<void> {
   const points = RUNS * TAGS * STEPS;
+  console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} on a 2-core machine`);
   console.log(`logdir: ${RUNS} runs x ${TAGS} tags x ${STEPS} steps = ${(points / 1e6).toFixed(0)}M points`);
   const gen = generate(RUNS, STEPS);
   console.log(
@@ -229,6 +236,7 @@ async function main(): Promise<void> {
   // baseline: the tfevents reader alone, decoding into memory (no index), on the first runs
   const sample = Math.min(RUNS, 50);
   let baseT = performance.now();
+  const baseCpu0 = process.cpuUsage();
   let basePoints = 0;
   for (let r = 0; r < sample; r++) {
     const name = `run_${String(r).padStart(4, '0')}`;
@@ -237,12 +245,15 @@ async function main(): Promise<void> {
     for (const s of reader.data.tags.values()) if (s.kind === 'scalar') basePoints += s.columns.length;
   }
   baseT = performance.now() - baseT;
+  const baseCpu = process.cpuUsage(baseCpu0);
   const baseRate = basePoints / (baseT / 1000);
+  const baseCpuRate = basePoints / ((baseCpu.user + baseCpu.system) / 1e6);
 
   // index from scratch, sampling the server's memory while it works
   const cacheDir = join(ROOT, 'cache');
   rmSync(cacheDir, { recursive: true, force: true });
   const s = await serve(gen.dir, cacheDir);
+  const cpu0 = cpuSeconds(s.child.pid as number);
   let peakDuring = 0;
   const sampler = setInterval(() => {
     try {
@@ -250,6 +261,7 @@ async function main(): Promise<void> {
     } catch {}
   }, 200);
   const indexedMs = (await s.indexed) - s.listening;
+  const indexCpu = cpuSeconds(s.child.pid as number) - cpu0;
   clearInterval(sampler);
   const rate = points / (indexedMs / 1000);
   const mem = memory(s.child.pid as number);
@@ -304,6 +316,13 @@ async function main(): Promise<void> {
         `${fmt(baseRate / 1e6, 2)}M (reader only, ${sample} runs)`,
         `${fmt(rate / baseRate, 2)}x`,
         '>= 2M/s',
+      ],
+      [
+        'index rate per CPU-second',
+        `${fmt(points / indexCpu / 1e6, 2)}M`,
+        `${fmt(baseCpuRate / 1e6, 2)}M (reader only)`,
+        `${fmt(points / indexCpu / baseCpuRate, 2)}x`,
+        '',
       ],
       ['index time (s)', fmt(indexedMs / 1000), '', '', ''],
       [

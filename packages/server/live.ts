@@ -58,6 +58,7 @@ export class LiveIndex {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.indexer.stop();
     clearTimeout(this.timer);
     await this.current;
   }

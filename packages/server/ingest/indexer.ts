@@ -26,6 +26,7 @@ export class Indexer {
   private first = true;
   private pending = 0;
   private readonly logdirs: string[];
+  private stopping = false;
 
   constructor(
     logdirs: readonly string[],
@@ -58,6 +59,7 @@ export class Indexer {
       if (!this.first) change.removed.push(name);
     }
     for (const [name, dir] of found) {
+      if (this.stopping) break; // a long first index must not hold up a shutdown
       let tailer = this.tailers.get(name);
       if (!tailer) {
         tailer = new RunTailer(name, dir, this.store);
@@ -78,6 +80,11 @@ export class Indexer {
     await this.commit();
     this.first = false;
     return change;
+  }
+
+  /** Makes a running poll finish after the run it is reading. */
+  stop(): void {
+    this.stopping = true;
   }
 
   private async commit(): Promise<void> {
