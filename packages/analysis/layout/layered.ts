@@ -51,11 +51,12 @@ interface Adjacency {
 
 /** CSR adjacency: neighbours of v are list[start[v] .. start[v+1]); self loops dropped. */
 function adjacency(n: number, from: Int32Array, to: Int32Array): Adjacency {
-  const start = new Int32Array(n + 1);
+  const start = ints(n + 1);
   for (let e = 0; e < from.length; e++) if (from[e] !== to[e]) start[from[e] + 1]++;
   for (let v = 0; v < n; v++) start[v + 1] += start[v];
-  const fill = start.slice(0, n);
-  const list = new Int32Array(start[n]);
+  const fill = ints(n);
+  fill.set(start.subarray(0, n));
+  const list = ints(start[n]);
   for (let e = 0; e < from.length; e++) if (from[e] !== to[e]) list[fill[from[e]]++] = to[e];
   return { start, list };
 }
@@ -63,9 +64,10 @@ function adjacency(n: number, from: Int32Array, to: Int32Array): Adjacency {
 /** Depth-first topological order (a stack instead of Kahn's queue keeps chains contiguous); a cycle is
  * broken at the lowest-numbered node still waiting. Returns each node's position in the order. */
 function topoPositions(n: number, out: Adjacency, indeg: Int32Array): Int32Array {
-  const pos = new Int32Array(n).fill(-1);
-  const left = indeg.slice();
-  const stack = new Int32Array(n);
+  const pos = ints(n, -1);
+  const left = ints(n);
+  left.set(indeg);
+  const stack = ints(n);
   let top = 0;
   for (let v = n - 1; v >= 0; v--) if (left[v] === 0) stack[top++] = v;
   let next = 0;
@@ -87,7 +89,39 @@ function topoPositions(n: number, out: Adjacency, indeg: Int32Array): Int32Array
   return pos;
 }
 
+/**
+ * Temporaries of one `layered` call are carved out of buffers kept between calls: a compound layout calls
+ * it once per open module, and allocating dozens of small typed arrays each time costs more than the
+ * layout itself (in Chromium especially, where every ArrayBuffer is an external allocation).
+ */
+let intPool = new Int32Array(1 << 12);
+let floatPool = new Float64Array(1 << 12);
+let intUsed = 0;
+let floatUsed = 0;
+
+function ints(n: number, value = 0): Int32Array {
+  if (intUsed + n > intPool.length) {
+    intPool = new Int32Array(Math.max(2 * intPool.length, n)); // earlier views keep the old buffer
+    intUsed = 0;
+  }
+  const a = intPool.subarray(intUsed, intUsed + n);
+  intUsed += n;
+  return a.fill(value);
+}
+
+function floats(n: number, value = 0): Float64Array {
+  if (floatUsed + n > floatPool.length) {
+    floatPool = new Float64Array(Math.max(2 * floatPool.length, n));
+    floatUsed = 0;
+  }
+  const a = floatPool.subarray(floatUsed, floatUsed + n);
+  floatUsed += n;
+  return a.fill(value);
+}
+
 export function layered(input: LayeredInput, options: LayeredOptions = {}): LayeredLayout {
+  intUsed = 0;
+  floatUsed = 0;
   const rankGap = options.rankGap ?? 36;
   const nodeGap = options.nodeGap ?? 24;
   const laneGap = options.laneGap ?? 10;
@@ -96,12 +130,12 @@ export function layered(input: LayeredInput, options: LayeredOptions = {}): Laye
   const m = source.length;
   const out = adjacency(n, source, target);
   const inn = adjacency(n, target, source);
-  const indeg = new Int32Array(n);
+  const indeg = ints(n);
   for (let v = 0; v < n; v++) indeg[v] = inn.start[v + 1] - inn.start[v];
 
   // 1. ranks
   const pos = topoPositions(n, out, indeg);
-  const byPos = new Int32Array(n);
+  const byPos = ints(n);
   for (let v = 0; v < n; v++) byPos[pos[v]] = v;
   const rank = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -132,21 +166,22 @@ export function layered(input: LayeredInput, options: LayeredOptions = {}): Laye
   for (let v = 0; v < n; v++) if (rank[v] + 1 > ranks) ranks = rank[v] + 1;
 
   // 2. order within ranks: counting sort by rank, topological position within a rank
-  const rankStart = new Int32Array(ranks + 1);
+  const rankStart = ints(ranks + 1);
   for (let v = 0; v < n; v++) rankStart[rank[v] + 1]++;
   for (let r = 0; r < ranks; r++) rankStart[r + 1] += rankStart[r];
-  const order = new Int32Array(n);
-  const fill = rankStart.slice(0, ranks);
+  const order = ints(n);
+  const fill = ints(ranks);
+  fill.set(rankStart.subarray(0, ranks));
   for (let i = 0; i < n; i++) {
     const v = byPos[i];
     order[fill[rank[v]]++] = v;
   }
-  const index = new Int32Array(n); // position of a node within its rank
+  const index = ints(n); // position of a node within its rank
   const renumber = (r: number) => {
     for (let i = rankStart[r]; i < rankStart[r + 1]; i++) index[order[i]] = i - rankStart[r];
   };
   for (let r = 0; r < ranks; r++) renumber(r);
-  const key = new Float64Array(n);
+  const key = floats(n);
   const sweep = (down: boolean) => {
     const adj = down ? inn : out;
     const step = down ? -1 : 1;
@@ -178,8 +213,8 @@ export function layered(input: LayeredInput, options: LayeredOptions = {}): Laye
   sweep(true);
 
   // 3. coordinates
-  const rankY = new Float64Array(ranks);
-  const rankH = new Float64Array(ranks);
+  const rankY = floats(ranks);
+  const rankH = floats(ranks);
   for (let v = 0; v < n; v++) if (height[v] > rankH[rank[v]]) rankH[rank[v]] = height[v];
   let yy = 0;
   for (let r = 0; r < ranks; r++) {
@@ -190,10 +225,10 @@ export function layered(input: LayeredInput, options: LayeredOptions = {}): Laye
   for (let v = 0; v < n; v++) y[v] = rankY[rank[v]];
 
   const x = new Float64Array(n);
-  const desired = new Float64Array(n);
+  const desired = floats(n);
   let widest = 0;
   for (let r = 0; r < ranks; r++) widest = Math.max(widest, rankStart[r + 1] - rankStart[r]);
-  const scratch = new Float64Array(3 * widest);
+  const scratch = floats(3 * widest);
   /** desired x = mean of neighbours in the adjacent rank; nodes with none follow their left neighbour */
   const place = (r: number, adj: Adjacency, other: number, keepOthers: boolean) => {
     const row = order.subarray(rankStart[r], rankStart[r + 1]);
@@ -250,16 +285,16 @@ export function layered(input: LayeredInput, options: LayeredOptions = {}): Laye
   for (let r = ranks - 2; r >= 0; r--) place(r, out, r + 1, true);
 
   // 4. side lanes for edges that are not between adjacent ranks
-  const rankLeft = new Float64Array(ranks).fill(Number.POSITIVE_INFINITY);
-  const rankRight = new Float64Array(ranks).fill(Number.NEGATIVE_INFINITY);
+  const rankLeft = floats(ranks, Number.POSITIVE_INFINITY);
+  const rankRight = floats(ranks, Number.NEGATIVE_INFINITY);
   for (let v = 0; v < n; v++) {
     const r = rank[v];
     rankLeft[r] = Math.min(rankLeft[r], x[v] - width[v] / 2);
     rankRight[r] = Math.max(rankRight[r], x[v] + width[v] / 2);
   }
   const edgeOffsets = new Int32Array(m + 1);
-  const laneLo = new Int32Array(m);
-  const laneHi = new Int32Array(m).fill(-1); // -1: no lane
+  const laneLo = ints(m);
+  const laneHi = ints(m, -1); // -1: no lane
   for (let e = 0; e < m; e++) {
     const s = source[e];
     const t = target[e];
@@ -343,7 +378,7 @@ function sparseTable(values: Float64Array, pick: (a: number, b: number) => numbe
   for (let k = 1; 1 << k <= n; k++) {
     const prev = levels[k - 1];
     const half = 1 << (k - 1);
-    const cur = new Float64Array(n - (1 << k) + 1);
+    const cur = floats(n - (1 << k) + 1);
     for (let i = 0; i < cur.length; i++) cur[i] = pick(prev[i], prev[i + half]);
     levels.push(cur);
   }
@@ -366,7 +401,7 @@ function assignLanes(
   rankLeft: Float64Array,
   gap: number,
 ): Float64Array {
-  const laneX = new Float64Array(m);
+  const laneX = floats(m);
   const edges: number[] = [];
   for (let e = 0; e < m; e++) if (hi[e] >= 0) edges.push(e);
   if (edges.length === 0) return laneX;
