@@ -125,6 +125,11 @@ export function drawScene(
   const y1 = y0 + height / s;
   const labels = s >= 0.45;
   const detail = s >= 0.2;
+  // far out, boxes are specks: one per 2x2-pixel cell is all that can be seen, and edges between
+  // neighbouring ranks vanish under them
+  const coarse = s < 0.08;
+  const cols = Math.ceil(width / 2);
+  const taken = coarse ? new Uint8Array(cols * Math.ceil(height / 2)) : null;
   const inView = (i: number) =>
     x[i] + w[i] / 2 >= x0 && x[i] - w[i] / 2 <= x1 && y[i] + h[i] / 2 >= y0 && y[i] - h[i] / 2 <= y1;
 
@@ -168,6 +173,7 @@ export function drawScene(
     const ey0 = Math.min(pts[a + 1], pts[b - 1]);
     const ey1 = Math.max(pts[a + 1], pts[b - 1]);
     if (ex1 < x0 || ex0 > x1 || ey1 < y0 || ey0 > y1) continue;
+    if (coarse && b - a === 4 && (ex1 - ex0 + ey1 - ey0) * s < 3) continue;
     edgePath(ctx, pts, a, b, detail);
   }
   ctx.strokeStyle = pal.edge;
@@ -194,6 +200,11 @@ export function drawScene(
   ctx.textAlign = 'center';
   for (const i of scene.boxes) {
     if (!inView(i)) continue;
+    if (taken && w[i] * s < 2 && h[i] * s < 2) {
+      const cell = Math.floor(((y[i] - y0) * s) / 2) * cols + Math.floor(((x[i] - x0) * s) / 2);
+      if (taken[cell]) continue;
+      taken[cell] = 1;
+    }
     drawn++;
     const bx = x[i] - w[i] / 2;
     const by = y[i] - h[i] / 2;
