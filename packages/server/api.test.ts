@@ -256,6 +256,8 @@ describe('dashboard API on tensorboardx-sample', () => {
       'the "tag" parameter is required.',
     );
     expect((await get(s, '/api/scalars?tag=lr&x=epoch')).status).toBe(400);
+    // one response is capped: a 100M-point logdir must not be sent in one piece
+    expect((await get(s, '/api/scalars?tag=lr&max_points=99999999')).status).toBe(400);
     const missing = await get<{ error: string }>(s, '/api/histograms?run=main&tag=nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error).toBe('run "main" has no tag "nope".');

@@ -13,6 +13,8 @@ import type { FastifyInstance } from 'fastify';
 import { oneOf, optionalNumber, requiredString, stringList } from '../http-error';
 
 export const DEFAULT_MAX_POINTS = 50_000;
+/** One response at most this many points (~60 MB of JSON): a bigger one stalls the server and the page. */
+export const MAX_POINTS_CAP = 2_000_000;
 
 interface SeriesJson {
   run: string;
@@ -32,7 +34,7 @@ export function scalarsRoutes(app: FastifyInstance, store: Store): void {
     const xmin = optionalNumber(q, 'xmin');
     const xmax = optionalNumber(q, 'xmax');
     const x = oneOf(q, 'x', ['step', 'wall_time'] as const, 'step');
-    const maxPoints = optionalNumber(q, 'max_points', 100, 10_000_000) ?? DEFAULT_MAX_POINTS;
+    const maxPoints = optionalNumber(q, 'max_points', 100, MAX_POINTS_CAP) ?? DEFAULT_MAX_POINTS;
     let runs = stringList(q, 'runs');
     if (!runs) {
       runs = (await store.runs())
