@@ -85,6 +85,9 @@ async function openZip(zip: ZipArchive, fail: (p: string) => ModelError): Promis
     if (!entry) throw fail(`storage data/${storage.key} is missing from the archive`);
     return zip.read(entry, offset, length);
   };
+  const byteorder = zip.entries.get(`${prefix}byteorder`);
+  if (byteorder && new TextDecoder().decode(await zip.read(byteorder)).trim() === 'big')
+    throw fail('it was saved on a big-endian machine, which tensorscope does not read');
   const metadata: Record<string, string> = {};
   const version = zip.entries.get(`${prefix}version`) ?? zip.entries.get(`${prefix}.data/version`);
   if (version) metadata['torch.version'] = new TextDecoder().decode(await zip.read(version)).trim();
