@@ -2,7 +2,7 @@
  * Builds packages/ui/dist when it is missing or older than any source file: the browser tests and
  * `tensorscope serve` need the built page. `ensureUiBuilt()` returns the dist folder.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = import.meta.dirname;
@@ -27,8 +27,32 @@ export function uiIsStale(): boolean {
   return sources > statSync(index).mtimeMs;
 }
 
+/** One build at a time across processes (test files run in parallel and all need the UI). */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = join(root, '.build.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // a lock left by a killed process is taken over after five minutes
+      const since = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (since > 300_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 export async function ensureUiBuilt(): Promise<string> {
-  if (uiIsStale()) {
+  if (!uiIsStale()) return distDir;
+  await withBuildLock(async () => {
+    if (!uiIsStale()) return; // another process built it while this one waited
     const { build } = await import('vite');
     // vitest sets NODE_ENV=test, which would make Vite bundle React's development build
     const env = process.env.NODE_ENV;
@@ -38,6 +62,6 @@ export async function ensureUiBuilt(): Promise<string> {
     } finally {
       process.env.NODE_ENV = env;
     }
-  }
+  });
   return distDir;
 }

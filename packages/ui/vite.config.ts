@@ -26,7 +26,8 @@ export default defineConfig({
   root: import.meta.dirname,
   base: './',
   plugins: [react(), csp],
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 800 },
+  // the model viewer's parsers are one large chunk, loaded only when its tab opens
+  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 6000 },
   worker: { format: 'es' },
   server: { proxy: { '/api': process.env.TENSORSCOPE_API ?? 'http://127.0.0.1:6006' } },
 });

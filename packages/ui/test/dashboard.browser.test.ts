@@ -15,6 +15,7 @@ import { launchBrowser } from './helpers/browser';
 import { type Dashboard, startDashboard, until } from './helpers/dashboard';
 
 const FIXTURE = '/work/shared/fixtures/tfevents/tensorboardx-sample';
+const REDUCER = '/work/shared/fixtures/tfevents/tensorboard-reducer/runs';
 const ROOT = join(import.meta.dirname, '../../..');
 const SAMPLE = basename(FIXTURE);
 
@@ -75,7 +76,7 @@ beforeAll(async () => {
   buf[corruptOffset + 14] ^= 0xff; // a byte of the record's data: its CRC no longer matches
   writeFileSync(corruptFile, buf);
 
-  dash = await startDashboard([FIXTURE, scratch]);
+  dash = await startDashboard([FIXTURE, REDUCER, scratch]);
   await until('the logdirs to be indexed', async () => {
     const r = await dash.api<RunsJson>('/api/runs');
     const main = r.runs.find((x) => x.name === `${SAMPLE}/main`);
@@ -83,13 +84,14 @@ beforeAll(async () => {
       main?.tags.find((t) => t.tag === 'loss/train')?.count === 640 &&
       r.runs.some((x) => x.name === `${S}/corrupt`) &&
       r.runs.some((x) => x.name === `${S}/texts`) &&
-      r.runs.some((x) => x.name === `${S}/live`);
+      r.runs.some((x) => x.name === `${S}/live`) &&
+      r.runs.find((x) => x.name === 'runs/lax/run_3')?.tags.find((t) => t.tag === 'lax/foo')?.count === 130;
     return ok ? true : undefined;
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   page.on('pageerror', (e) => console.error('page error:', e.message));
-});
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -198,6 +200,46 @@ describe('dashboard in chromium', () => {
       step,
       String(points[k].value),
     ]);
+  });
+
+  it('overlays runs of different lengths; the tooltip gives each run its own nearest point', async () => {
+    await open(`?runs=${encodeURIComponent('^runs/lax/')}&tags=${encodeURIComponent('^lax/foo$')}&smooth=0`);
+    const over = await page.waitForSelector('[data-testid=scalar-chart] .u-over');
+    const box = (await over.boundingBox())!;
+    const rows = await until('a tooltip with three runs', async () => {
+      await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
+      await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+      const r = await page.$$eval('[data-testid=tooltip]:not([hidden]) tbody tr[data-run]', (trs) =>
+        trs.map((tr) => ({
+          run: (tr as HTMLElement).dataset.run!,
+          step: Number(tr.querySelector('.step')!.textContent),
+          value: tr.querySelector('.value')!.textContent!,
+          smoothed: tr.querySelector('.smoothed')!.textContent!,
+        })),
+      );
+      return r.length === 3 ? r : undefined;
+    });
+    const out = execFileSync(
+      join(ROOT, 'node_modules/.bin/tensorscope'),
+      ['export', REDUCER, '--run', '^lax/', '--tag', '^lax/foo$', '--format', 'json'],
+      { encoding: 'utf8' },
+    );
+    const exported = (JSON.parse(out) as ExportJson).runs;
+    const byRun = Object.fromEntries(rows.map((r) => [r.run, r]));
+    for (const [name, last] of [
+      ['lax/run_1', 109],
+      ['lax/run_2', 119],
+      ['lax/run_3', 129],
+    ] as const) {
+      const row = byRun[`runs/${name}`];
+      const points = exported.find((r) => r.name === name)!.tags[0].points;
+      const p = points.find((q) => q.step === row.step)!;
+      expect(row.step).toBeLessThanOrEqual(last);
+      expect(row.value).toBe(String(p.value));
+      expect(Number(row.smoothed)).toBe(Number(p.value.toPrecision(7))); // smoothing 0: the raw value
+    }
+    expect(byRun['runs/lax/run_1'].step).toBe(109);
+    expect(byRun['runs/lax/run_2'].step).toBe(119);
   });
 
   it('keeps zoom and smoothing in the URL; double-click resets the zoom', async () => {
