@@ -1,7 +1,8 @@
 /**
  * The runtime debugger's cost: capturing the statistics of every intermediate tensor of resnet18
  * (exported by Debian's PyTorch for this run) against the same model run plainly in ONNX Runtime.
- * Target: capture at most 1.5x a plain run.
+ * Target: capture at most 1.5x a plain run. And Grad-CAM (TF.js cpu backend) at the last block of
+ * resnet18 against one plain TF.js forward pass of the same executor; target: at most 2 s.
  *
  * `npm run bench -- runtime`
  */
@@ -9,9 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
+import { fileSource } from '../packages/formats/node-source';
+import { openOnnx } from '../packages/formats/onnx';
 import { withExtraOutputs } from '../packages/formats/onnx/encode';
-import { CaptureSession, randomFeed } from '../packages/runtime';
+import { CaptureSession, gradCam, randomFeed, TfjsExecutor } from '../packages/runtime';
 import { best, fmt, table } from './lib/measure';
 
 const RUNS = 15;
@@ -62,6 +66,28 @@ try {
       ],
     ]) + '\n',
   );
+  const exec = await TfjsExecutor.create(await openOnnx(await fileSource(file)));
+  const tx = tf.tensor(feed.data as Float32Array, feed.shape);
+  const layer = '/layer4/layer4.1/relu_1/Relu_output_0';
+  const forward = await best(2, () =>
+    tf.tidy(() =>
+      exec
+        .execute(new Map([[feed.name, tx]]))
+        .get(capture.graph.outputs[0].name)!
+        .dataSync(),
+    ),
+  );
+  const cam = await best(2, () => gradCam(exec, tx, layer, { input: feed.name }));
+  process.stdout.write(`\nGrad-CAM at ${layer}, TF.js ${tf.getBackend()} backend, best of 2\n`);
+  process.stdout.write(
+    table([
+      ['', 'wall ms', 'cpu ms'],
+      ['TF.js forward pass (baseline)', fmt(forward.ms), fmt(forward.cpuMs)],
+      ['Grad-CAM (target <= 2000 ms)', fmt(cam.ms), fmt(cam.cpuMs)],
+      ['ratio Grad-CAM / forward', fmt(cam.ms / forward.ms, 2), fmt(cam.cpuMs / forward.cpuMs, 2)],
+    ]) + '\n',
+  );
+  exec.dispose();
   await capture.release();
   await plain.release();
   await outputs.release();

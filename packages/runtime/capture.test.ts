@@ -100,6 +100,29 @@ describe('capture of resnet18 against PyTorch forward hooks', () => {
   });
 });
 
+describe('attention maps of an exported transformer encoder', () => {
+  it('finds one map per layer, [heads, queries, keys], each row summing to 1 over keys', async () => {
+    const s = await CaptureSession.open(join(dir, 'encoder.onnx'));
+    const softmaxes = s.graph.nodes.filter((n) => n.op === 'Softmax').map((n) => n.outputs[0]);
+    const r = await s.run([randomFeed(s.inputs[0])], { keep: softmaxes });
+    const maps = r.tensors.filter((t) => t.attention);
+    expect(maps.map((t) => t.node)).toEqual(['/layers.0/self_attn/Softmax', '/layers.1/self_attn/Softmax']);
+    for (const t of maps) {
+      // batch 1 x 4 heads, 10 tokens attending to 10 tokens
+      expect(t.attention).toMatchObject({ heads: 4, queries: 10, keys: 10 });
+      expect(t.attention!.rowSumError).toBeLessThan(1e-5);
+      // and independently, from the kept data
+      const { data, shape } = r.kept.get(t.name)!;
+      expect(shape).toEqual([4, 10, 10]);
+      for (let row = 0; row < 40; row++) {
+        let sum = 0;
+        for (let k = 0; k < 10; k++) sum += Number(data[row * 10 + k]);
+        expect(sum).toBeCloseTo(1, 5);
+      }
+    }
+  });
+});
+
 describe('NaN origin', () => {
   it('is the first node that makes NaN from finite inputs', async () => {
     const s = await CaptureSession.open(join(dir, 'nan.onnx'));

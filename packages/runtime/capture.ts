@@ -13,6 +13,7 @@ import { openOnnx } from '@tensorscope/formats/onnx';
 import { withExtraOutputs } from '@tensorscope/formats/onnx/encode';
 import * as ort from 'onnxruntime-node';
 import { elementSize, float16ToFloat32 } from '../formats/safetensors/decode';
+import { type AttentionSummary, attentionSummary, isAttention } from './attention';
 import { InputError } from './errors';
 import type { Feed } from './inputs';
 import { type ActivationStats, activationStats } from './stats';
@@ -28,6 +29,8 @@ export interface TensorRecord {
   shape: number[];
   /** absent for string tensors */
   stats?: ActivationStats;
+  /** for Softmax outputs shaped [..., queries, keys] */
+  attention?: AttentionSummary;
 }
 
 export interface NotCapturable {
@@ -170,6 +173,7 @@ export class CaptureSession {
         const data = numeric(t);
         if (data) {
           record.stats = activationStats(data, shape, v.node.op);
+          if (isAttention(v.node, shape)) record.attention = attentionSummary(data as Float32Array, shape);
           await options.onTensor?.(record, data);
           if (keep.has(v.name)) kept.set(v.name, { data: data.slice(), shape });
         }

@@ -2,7 +2,7 @@
 
 usage: export_models.py OUTDIR
 Writes OUTDIR/resnet18.onnx (torchvision, random init; stem BatchNorm channels 0, 5, 9 made dead),
-OUTDIR/input.npy, OUTDIR/nan.onnx (NaN first made by node "sqrt"), OUTDIR/image.png with
+OUTDIR/input.npy, OUTDIR/encoder.onnx (a 2-layer transformer encoder), OUTDIR/linear.onnx, OUTDIR/nan.onnx (NaN first made by node "sqrt"), OUTDIR/image.png with
 OUTDIR/image_imagenet.npy (torch's bilinear resize to 224x224 + ImageNet normalization), and prints
 the statistics of every module output seen by forward hooks, keyed by the ONNX node that computes it.
 """
@@ -97,6 +97,12 @@ nodes = [
 graph = helper.make_graph(nodes, "nan", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, 4])],
                           [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 3])], [W, b, ten])
 onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "nan.onnx"))
+
+# a transformer encoder: 2 layers of 4-head self-attention over 10 tokens
+torch.manual_seed(0)
+layer = torch.nn.TransformerEncoderLayer(d_model=32, nhead=4, dim_feedforward=64, dropout=0.0)
+encoder = torch.nn.TransformerEncoder(layer, num_layers=2).eval()
+torch.onnx.export(encoder, torch.randn(10, 1, 32), os.path.join(out, "encoder.onnx"), opset_version=13)
 
 # an image and torch's preprocessing of it
 rng = np.random.default_rng(0)

@@ -37,23 +37,25 @@ const score = (y: tf.Tensor, classIndex: number) => tf.slice(tf.reshape(y, [-1])
 
 /** Grad-CAM at `layer` (an [1, C, h, w] value): relu(sum_c mean(dScore/dA_c) * A_c), at the layer's size. */
 export function gradCam(exec: TfjsExecutor, x: tf.Tensor, layer: string, target: Target): Attribution {
-  const { output, classIndex } = resolve(exec, target, x);
+  const output = target.output ?? exec.graph.outputs[0].name;
   const at = exec.producer(layer);
+  let classIndex = target.classIndex ?? -1;
   const map = tf.tidy(() => {
+    // the layers up to `layer` run once; the rest runs for the class and again under the gradient
     const env = exec.execute(new Map([[target.input, x]]), 0, at + 1);
     const a = env.get(layer)!;
     if (a.rank !== 4)
       throw new InputError(`Grad-CAM needs a [N, C, H, W] layer; ${layer} has shape [${a.shape}]`);
-    const rest = (act: tf.Tensor) =>
-      score(exec.execute(new Map([...env, [layer, act]]), at + 1).get(output)!, classIndex);
-    const g = tf.grad(rest)(a);
+    const rest = (act: tf.Tensor) => exec.execute(new Map([...env, [layer, act]]), at + 1).get(output)!;
+    if (classIndex < 0) classIndex = tf.argMax(tf.reshape(rest(a), [-1])).dataSync()[0];
+    const g = tf.grad((act: tf.Tensor) => score(rest(act), classIndex))(a);
     const weights = tf.mean(g, [2, 3], true);
     return tf.relu(tf.sum(tf.mul(weights, a), [0, 1]));
   });
   const shape = map.shape as [number, number];
-  const data = map.dataSync() as Float32Array;
+  const data = Float32Array.from(map.dataSync());
   map.dispose();
-  return { map: Float32Array.from(data), shape, classIndex };
+  return { map: data, shape, classIndex };
 }
 
 function inputGradient(

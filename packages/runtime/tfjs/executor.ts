@@ -35,6 +35,7 @@ export class TfjsExecutor {
   }
 
   static async create(model: Model, file = 'the model'): Promise<TfjsExecutor> {
+    tf.env().set('PROD', true); // no console banner suggesting tfjs-node, which cannot install here
     await tf.setBackend('cpu');
     const graph = model.graph;
     if (!graph) throw new InputError(`${file}: has no graph to run`);

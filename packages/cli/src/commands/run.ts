@@ -4,11 +4,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import {
+  attentionGrid,
   type CaptureResult,
   CaptureSession,
+  camOverlay,
   encodePng,
+  type Feed,
   featureGrid,
+  gradCam,
   InputError,
   loadFeed,
   type NanOrigin,
@@ -16,12 +21,13 @@ import {
   PRESETS,
   randomFeed,
   type TensorRecord,
+  TfjsExecutor,
 } from '@tensorscope/runtime';
 import { type ParsedArgs, parseArgs, stringFlag } from '../args';
 import { UsageError } from '../errors';
 
 export const usage =
-  'run <model> [--input FILE|random] [--preset imagenet|unit|raw|symmetric] [--json] [--out DIR]   capture intermediates';
+  'run <model> [--input FILE|random] [--preset imagenet|unit|raw|symmetric] [--json] [--out DIR] [--gradcam LAYER|auto] [--class N]   capture intermediates, attribution';
 
 function numbers(args: ParsedArgs, name: string): number[] | undefined {
   const v = stringFlag(args, name);
@@ -55,21 +61,36 @@ export async function run(argv: string[]): Promise<number> {
       session.inputs.map((v, i) => (i === 0 ? loadFeed(spec, v, norm) : randomFeed(v, i))),
     );
     const images: { tensor: string; kind: string; file: string }[] = [];
-    if (out) mkdirSync(join(out, 'feature_maps'), { recursive: true });
+    if (out) {
+      mkdirSync(join(out, 'feature_maps'), { recursive: true });
+      mkdirSync(join(out, 'attention'), { recursive: true });
+    }
     const result = await session.run(feeds, {
       onTensor: out
         ? (t, data) => {
+            const file = `${String(t.index).padStart(3, '0')}-${safeName(t.name)}.png`;
+            if (t.attention) {
+              const name = join('attention', file);
+              writeFileSync(join(out, name), encodePng(attentionGrid(data as Float32Array, t.shape)));
+              images.push({ tensor: t.name, kind: 'attention', file: name });
+            }
             if (t.shape.length !== 4 || t.shape[2] * t.shape[3] <= 1 || t.dtype !== 'float32') return;
-            const name = join('feature_maps', `${String(t.index).padStart(3, '0')}-${safeName(t.name)}.png`);
+            const name = join('feature_maps', file);
             writeFileSync(join(out, name), encodePng(featureGrid(data as Float32Array, t.shape)));
             images.push({ tensor: t.name, kind: 'feature_map', file: name });
           }
         : undefined,
     });
     await session.release();
+    const layer = stringFlag(args, 'gradcam');
+    const cam = layer ? await runGradCam(session, result, feeds[0], layer, classFlag(args)) : undefined;
+    if (cam && out) {
+      writeFileSync(join(out, 'gradcam.png'), encodePng(camOverlay(cam.map, cam.shape, feeds[0])));
+      images.push({ tensor: cam.layer, kind: 'gradcam', file: 'gradcam.png' });
+    }
     if (args.flags.has('json'))
-      process.stdout.write(JSON.stringify(toJson(file, result, images), null, 1) + '\n');
-    else process.stdout.write(render(file, result, images.length, out));
+      process.stdout.write(JSON.stringify(toJson(file, result, images, cam), null, 1) + '\n');
+    else process.stdout.write(render(file, result, images.length, out, cam));
     return 0;
   } catch (e) {
     if (e instanceof InputError) throw new UsageError(e.message);
@@ -77,7 +98,54 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-function toJson(file: string, r: CaptureResult, images: { tensor: string; kind: string; file: string }[]) {
+function classFlag(args: ParsedArgs): number | undefined {
+  const v = stringFlag(args, 'class');
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v))
+    throw new UsageError(`--class takes a class index such as 281, not ${JSON.stringify(v)}.`);
+  return Number(v);
+}
+
+interface CamResult {
+  layer: string;
+  classIndex: number;
+  shape: [number, number];
+  map: Float32Array;
+}
+
+/** Grad-CAM through the TF.js executor; `auto` takes the last [N, C, H, W] tensor with H, W > 1. */
+async function runGradCam(
+  session: CaptureSession,
+  r: CaptureResult,
+  feed: Feed,
+  layer: string,
+  classIndex: number | undefined,
+): Promise<CamResult> {
+  const target =
+    layer === 'auto'
+      ? r.tensors.filter((t) => t.shape.length === 4 && t.shape[2] * t.shape[3] > 1).at(-1)?.name
+      : layer;
+  if (!target || !r.tensors.some((t) => t.name === target))
+    throw new InputError(
+      `${session.file}: has no tensor ${layer === 'auto' ? 'of shape [N, C, H, W]' : layer} for Grad-CAM`,
+    );
+  const exec = await TfjsExecutor.create(session.model, session.file);
+  const x = tf.tensor(feed.data as Float32Array, feed.shape);
+  try {
+    const cam = gradCam(exec, x, target, { input: feed.name, classIndex });
+    return { layer: target, ...cam };
+  } finally {
+    x.dispose();
+    exec.dispose();
+  }
+}
+
+function toJson(
+  file: string,
+  r: CaptureResult,
+  images: { tensor: string; kind: string; file: string }[],
+  cam: CamResult | undefined,
+) {
   const tensors: Record<string, unknown> = {};
   for (const t of r.tensors) {
     const s = t.stats;
@@ -99,6 +167,7 @@ function toJson(file: string, r: CaptureResult, images: { tensor: string; kind: 
         ...(s.deadChannels && { dead_channels: s.deadChannels }),
         ...(s.saturation !== undefined && { saturation: s.saturation }),
       }),
+      ...(t.attention && { attention: t.attention }),
     };
   }
   return {
@@ -107,6 +176,9 @@ function toJson(file: string, r: CaptureResult, images: { tensor: string; kind: 
     tensors,
     not_capturable: r.notCapturable,
     nan_origin: r.nanOrigin ?? null,
+    ...(cam && {
+      gradcam: { layer: cam.layer, class: cam.classIndex, shape: cam.shape, map: Array.from(cam.map) },
+    }),
     images,
   };
 }
@@ -138,7 +210,13 @@ function row(t: TensorRecord): string[] {
   ];
 }
 
-function render(file: string, r: CaptureResult, images: number, out: string | undefined): string {
+function render(
+  file: string,
+  r: CaptureResult,
+  images: number,
+  out: string | undefined,
+  cam: CamResult | undefined,
+): string {
   const lines = [`${file}: ${r.tensors.length} tensors captured`];
   for (const f of r.feeds)
     lines.push(`  input ${f.name} [${f.shape.join(', ')}] ${f.dtype} from ${f.source}`);
@@ -173,6 +251,17 @@ function render(file: string, r: CaptureResult, images: number, out: string | un
     lines.push('');
   }
   lines.push(r.nanOrigin ? originText(r.nanOrigin) : 'no NaN or Inf in any captured tensor');
-  if (out) lines.push(`${images} feature-map images written to ${join(out, 'feature_maps')}`);
+  for (const t of r.tensors.filter((x) => x.attention))
+    lines.push(
+      `attention ${t.node}: ${t.attention!.heads} maps of ${t.attention!.queries} queries x ${t.attention!.keys} keys`,
+    );
+  if (cam) {
+    const peak = cam.map.indexOf(Math.max(...cam.map));
+    const [y, x] = [Math.floor(peak / cam.shape[1]), peak % cam.shape[1]];
+    lines.push(
+      `Grad-CAM of class ${cam.classIndex} at ${cam.layer} (${cam.shape.join('x')}): peak at row ${y}, column ${x}`,
+    );
+  }
+  if (out) lines.push(`${images} images written to ${out}`);
   return lines.join('\n') + '\n';
 }
