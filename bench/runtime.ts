@@ -19,6 +19,50 @@ import { CaptureSession, gradCam, randomFeed, TfjsExecutor } from '../packages/r
 import { best, fmt, table } from './lib/measure';
 
 const RUNS = 15;
+
+/** capture of every tensor with statistics against a plain ORT run of the same model and input */
+async function captureRatio(label: string, file: string): Promise<void> {
+  const capture = await CaptureSession.open(file);
+  const feed = randomFeed(capture.inputs[0]);
+  const plain = await ort.InferenceSession.create(readFileSync(file));
+  const x = { [feed.name]: new ort.Tensor(feed.dtype as 'float32', feed.data, feed.shape) };
+  const names = capture.graph.nodes.flatMap((n) => n.outputs).filter(Boolean);
+  const outputs = await ort.InferenceSession.create(
+    withExtraOutputs(
+      new Uint8Array(readFileSync(file)),
+      names.map((name) => ({ name })),
+      capture.graph.outputs.map((o) => o.name),
+    ),
+  );
+  for (let i = 0; i < 3; i++) {
+    await plain.run(x);
+    await outputs.run(x);
+    await capture.run([feed]);
+  }
+  const base = await best(RUNS, () => plain.run(x));
+  const onlyOrt = await best(RUNS, () => outputs.run(x));
+  const captured = await best(RUNS, () => capture.run([feed]));
+  const elements = captured.result.tensors.reduce((n, t) => n + (t.stats?.count ?? 0), 0);
+  process.stdout.write(
+    `\n${label}: ${captured.result.tensors.length} tensors (${(elements / 1e6).toFixed(2)}M values), best of ${RUNS}\n`,
+  );
+  process.stdout.write(
+    table([
+      ['', 'wall ms', 'cpu ms'],
+      ['plain ORT run (baseline)', fmt(base.ms, 2), fmt(base.cpuMs, 2)],
+      ['ORT returning every tensor, no statistics', fmt(onlyOrt.ms, 2), fmt(onlyOrt.cpuMs, 2)],
+      ['capture: every tensor + statistics', fmt(captured.ms, 2), fmt(captured.cpuMs, 2)],
+      [
+        'ratio capture / plain (target <= 1.5)',
+        fmt(captured.ms / base.ms, 2),
+        fmt(captured.cpuMs / base.cpuMs, 2),
+      ],
+    ]) + '\n',
+  );
+  await capture.release();
+  await plain.release();
+  await outputs.release();
+}
 const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'));
 try {
   execFileSync(
@@ -31,41 +75,8 @@ try {
   const file = join(dir, 'resnet18.onnx');
   const capture = await CaptureSession.open(file);
   const feed = randomFeed(capture.inputs[0]);
-  const plain = await ort.InferenceSession.create(readFileSync(file));
-  const x = { [feed.name]: new ort.Tensor('float32', feed.data, feed.shape) };
-  for (let i = 0; i < 3; i++) {
-    await plain.run(x);
-    await capture.run([feed]);
-  }
-  const names = capture.graph.nodes.flatMap((n) => n.outputs).filter(Boolean);
-  const outputs = await ort.InferenceSession.create(
-    withExtraOutputs(
-      new Uint8Array(readFileSync(file)),
-      names.map((name) => ({ name })),
-      capture.graph.outputs.map((o) => o.name),
-    ),
-  );
-  await outputs.run(x);
-  const base = await best(RUNS, () => plain.run(x));
-  const onlyOrt = await best(RUNS, () => outputs.run(x));
-  const captured = await best(RUNS, () => capture.run([feed]));
-  const elements = captured.result.tensors.reduce((n, t) => n + (t.stats?.count ?? 0), 0);
-  process.stdout.write(
-    `resnet18, 1x3x224x224, ${captured.result.tensors.length} tensors (${(elements / 1e6).toFixed(2)}M values), best of ${RUNS}\n`,
-  );
-  process.stdout.write(
-    table([
-      ['', 'wall ms', 'cpu ms'],
-      ['plain ORT run (baseline)', fmt(base.ms), fmt(base.cpuMs)],
-      ['ORT returning every tensor, no statistics', fmt(onlyOrt.ms), fmt(onlyOrt.cpuMs)],
-      ['capture: every tensor + statistics', fmt(captured.ms), fmt(captured.cpuMs)],
-      [
-        'ratio capture / plain (target <= 1.5)',
-        fmt(captured.ms / base.ms, 2),
-        fmt(captured.cpuMs / base.cpuMs, 2),
-      ],
-    ]) + '\n',
-  );
+  await captureRatio('resnet18, 1x3x224x224', file);
+  await captureRatio('transformer encoder (2 layers, d 32, 4 heads), 10 tokens', join(dir, 'encoder.onnx'));
   const exec = await TfjsExecutor.create(await openOnnx(await fileSource(file)));
   const tx = tf.tensor(feed.data as Float32Array, feed.shape);
   const layer = '/layer4/layer4.1/relu_1/Relu_output_0';
@@ -89,8 +100,6 @@ try {
   );
   exec.dispose();
   await capture.release();
-  await plain.release();
-  await outputs.release();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

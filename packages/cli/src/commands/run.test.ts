@@ -48,6 +48,27 @@ describe('tensorscope run', () => {
     expect(readdirSync(join(out, 'feature_maps')).length).toBe(json.images.length);
   });
 
+  it('--gradcam auto explains the top class at the last feature map and writes the overlay', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ts-run-cam-'));
+    const r = tensorscope('run', mnist, '--json', '--gradcam', 'auto', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    // the top class of an independent ONNX Runtime run on the same (seeded) random input
+    const graph = (await openModel(await fileSource(mnist))).graph!;
+    const session = await ort.InferenceSession.create(readFileSync(mnist));
+    const feed = randomFeed(graph.inputs[0]);
+    const y = (await session.run({ Input3: new ort.Tensor('float32', feed.data, feed.shape) }))[
+      graph.outputs[0].name
+    ].data as Float32Array;
+    const top = y.indexOf(Math.max(...y));
+    expect(json.gradcam).toMatchObject({ layer: 'Pooling160_Output_0', class: top, shape: [4, 4] });
+    expect(json.gradcam.map.length).toBe(16);
+    expect(Math.min(...json.gradcam.map)).toBeGreaterThanOrEqual(0);
+    const png = PNG.sync.read(readFileSync(join(out, 'gradcam.png')));
+    expect([png.width, png.height]).toEqual([28, 28]);
+  });
+
   it('prints a per-layer table and the NaN verdict', () => {
     const r = tensorscope('run', mnist);
     expect(r.code).toBe(0);
