@@ -19,10 +19,13 @@ function newest(path: string): number {
 export function uiIsStale(): boolean {
   const index = join(distDir, 'index.html');
   if (!existsSync(index)) return true;
+  // the page bundles code from the format readers and analysis too (the model view parses in the browser)
   const sources = Math.max(
     newest(join(root, 'src')),
     newest(join(root, 'index.html')),
     newest(join(root, 'vite.config.ts')),
+    newest(join(root, '../formats')),
+    newest(join(root, '../analysis')),
   );
   return sources > statSync(index).mtimeMs;
 }
