@@ -23,6 +23,7 @@ it('tensorscope demo --quick trains both runs, runs the doctor and summarizes th
     expect(tagOf(run, 'loss').points.map((p) => p.step)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(tagOf(run, 'grad_norm/conv1/kernel').points.map((p) => p.step)).toEqual([0, 2, 4]);
     expect(tagOf(run, 'activations/conv2').kind).toBe('histogram');
+    expect(run.tags.some((t) => t.tag === 'activations/classifier')).toBe(false);
     expect(tagOf(run, 'lr').points[0].value).toBe(run.name === 'cnn_sgd_lr2' ? 2 : 0.001);
   }
   const good = runs.find((x) => x.name === 'cnn_adam_lr0.001');

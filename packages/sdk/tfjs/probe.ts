@@ -9,6 +9,8 @@ import type { Saturation } from './stats';
 export interface LayerProbe {
   name: string;
   saturation?: Saturation;
+  /** a softmax output: probabilities, not activations to diagnose (near one-hot is what training wants) */
+  probabilities: boolean;
   /** names of the layers feeding this one (input layers included) */
   inbound: string[];
   /** the layer's weights, by variable name */
@@ -37,6 +39,7 @@ export class Probe {
       this.layers.push({
         name: layer.name,
         saturation: act === 'tanh' || act === 'sigmoid' ? act : undefined,
+        probabilities: act === 'softmax' || layer.getClassName() === 'Softmax',
         inbound: layer.inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name)),
         weights: layer.weights.map((w) => w.name),
       });

@@ -237,6 +237,7 @@ export class Watcher {
     const probe = (this.probe ??= new Probe(this.model));
     const outs = probe.run(inputs);
     probe.layers.forEach((l, i) => {
+      if (l.probabilities) return;
       const s = activationStats(outs[i], l.saturation);
       w.scalar(`act_mean/${l.name}`, s.mean, step);
       w.scalar(`act_std/${l.name}`, s.std, step);
