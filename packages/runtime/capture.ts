@@ -11,8 +11,8 @@ import type { Graph, GraphNode, Model, ValueInfo } from '@tensorscope/formats/mo
 import { fileSource } from '@tensorscope/formats/node-source';
 import { openOnnx } from '@tensorscope/formats/onnx';
 import { withExtraOutputs } from '@tensorscope/formats/onnx/encode';
+import { elementSize, float16ToFloat32 } from '@tensorscope/formats/safetensors/decode';
 import * as ort from 'onnxruntime-node';
-import { elementSize, float16ToFloat32 } from '../formats/safetensors/decode';
 import { type AttentionSummary, attentionSummary, isAttention } from './attention';
 import { InputError } from './errors';
 import type { Feed } from './inputs';
