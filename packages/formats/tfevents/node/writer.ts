@@ -1,10 +1,11 @@
 /**
  * Event-file writer: the framing, file name and first event tensorboardX writes. Records are
- * buffered and appended asynchronously every `flushMillis`; past `maxPendingBytes` a write happens
- * at once, so memory stays bounded whatever the caller logs.
+ * buffered and appended by a timer every `flushMillis`, off the caller's path; past `maxPendingBytes`
+ * they are appended at once, so memory stays bounded whatever the caller logs. Every append is one
+ * synchronous write of the whole buffer: a page-cache append takes microseconds, and a single writer
+ * can never put records out of order (an async write still in flight could be overtaken).
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { encodeEvent } from '../encode';
@@ -38,7 +39,6 @@ export class EventFileWriter {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly maxPending: number;
 
@@ -58,7 +58,7 @@ export class EventFileWriter {
       frameRecord(encodeEvent({ wallTime: now, step: 0, fileVersion: 'brain.Event:2' })),
     );
     const every = opts.flushMillis ?? 1000;
-    this.timer = setInterval(() => void this.flush(), every);
+    this.timer = setInterval(() => this.flushSync(), every);
     this.timer.unref();
   }
 
@@ -141,11 +141,10 @@ export class EventFileWriter {
     if (bytes) appendFileSync(this.path, bytes);
   }
 
-  /** Appends everything written so far; resolves when it is on disk (in order with earlier flushes). */
+  /** Appends everything written so far. */
   flush(): Promise<void> {
-    const bytes = this.take();
-    if (bytes) this.writing = this.writing.then(() => appendFile(this.path, bytes));
-    return this.writing;
+    this.flushSync();
+    return Promise.resolve();
   }
 
   async close(): Promise<void> {

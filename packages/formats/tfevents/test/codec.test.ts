@@ -190,6 +190,12 @@ describe('EventFileWriter round trip', () => {
     for (let i = 0; i < 1000; i++) w.scalar('x', i, i);
     // without a flush, most records are already on disk
     expect(readFileSync(w.path).length).toBeGreaterThan(30_000);
+    await w.flush();
+    for (let i = 1000; i < 1500; i++) w.scalar('x', i, i);
     await w.close();
+    // and every record landed in the order it was written
+    const { events, issues } = readAll(new Uint8Array(readFileSync(w.path)));
+    expect(issues).toEqual([]);
+    expect(events.slice(1).map((e) => e.step)).toEqual([...Array(1500).keys()]);
   });
 });
