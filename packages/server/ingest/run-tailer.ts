@@ -1,5 +1,5 @@
 /**
- * Tails one run's event files into the store, in bounded memory: each chunk read (at most CHUNK_BYTES)
+ * Tails one run's event files into the store, in bounded memory: each chunk read (readNewRecords)
  * goes through the tfevents record scanner and RunAccumulator, and the accumulator is drained into the
  * store right after, so a run never sits in JS arrays whatever its size. The accumulator itself is
  * kept for its per-tag state (kind and plugin metadata from a tag's first value, restart semantics);
@@ -8,8 +8,7 @@
  * Resuming: the store remembers each file's size, mtime and the offset after the last indexed record.
  * A file that grew is read from that offset; a file that shrank or vanished makes the run start over.
  */
-import type { FileHandle } from 'node:fs/promises';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type EventSource,
@@ -20,14 +19,12 @@ import {
   ScalarColumns,
   SESSION_STATUS,
   type SummaryMetadata,
-  scanRecords,
   type TfEvent,
 } from '@tensorscope/formats/tfevents';
-import { isEventFile } from '@tensorscope/formats/tfevents/node';
+import { isEventFile, readNewRecords } from '@tensorscope/formats/tfevents/node';
 import type { FileState, RunSummary, Store, TagMetadata } from '@tensorscope/store';
 import { encodePoint } from './encode-point';
 
-const CHUNK_BYTES = 8 << 20;
 /** Issues kept per run: a file of garbage must not become megabytes of warnings. */
 const MAX_ISSUES = 100;
 
@@ -135,50 +132,25 @@ export class RunTailer {
     result.reset = true;
   }
 
-  private async readFile(
+  private readFile(
     fs: FileState,
     newest: boolean,
     result: TailResult,
     written: (points: number) => Promise<void>,
   ): Promise<void> {
-    let fh: FileHandle;
-    try {
-      fh = await open(fs.path, 'r');
-    } catch {
-      return; // deleted between listing and opening: the next poll resets the run
-    }
-    try {
-      let chunk = CHUNK_BYTES;
-      while (fs.offset < fs.size) {
-        const want = Math.min(chunk, fs.size - fs.offset);
-        const buf = new Uint8Array(want);
-        const { bytesRead } = await fh.read(buf, 0, want, fs.offset);
-        const view = buf.subarray(0, bytesRead);
-        const atEnd = fs.offset + bytesRead >= fs.size;
-        const base = fs.offset;
-        const file = fs.path;
-        const scan = scanRecords(
-          view,
-          file,
-          (s, e) => ingestRecord(this.acc, view, s, e, file, base + s - 12),
-          (issue) => this.acc.issues.push(issue),
-          // a partial record at the end of the newest file may still be being written
-          { baseOffset: base, eof: atEnd && !newest },
-        );
-        fs.offset += scan.consumed;
+    return readNewRecords(
+      fs,
+      newest,
+      (buf, s, e, offset) => ingestRecord(this.acc, buf, s, e, fs.path, offset),
+      (issue) => this.acc.issues.push(issue),
+      // after each chunk: into the store, so a run never sits in memory whatever its size
+      async () => {
         const before = result.points;
         await this.drain(result);
         await this.store.setFileState(this.name, { ...fs });
         await written(result.points - before);
-        if (bytesRead === 0) break;
-        if (scan.consumed === 0) {
-          if (atEnd) break;
-          chunk *= 2; // one record larger than the chunk
-        }
-      }
-    } finally {
-      await fh.close();
-    }
+      },
+    );
   }
 
   /** Moves what the accumulator gathered into the store and empties it. */
