@@ -180,14 +180,10 @@ export class RunAccumulator {
     }
   }
 
-  /** Fast path for the commonest value (tag + simple_value), used by the record ingester. */
-  addSimpleValue(tag: string, step: number, wallTime: number, value: number): void {
-    this.addScalar(tag, step, wallTime, value, undefined);
-  }
-
   /**
-   * The same, with the tag given as UTF-8 bytes: looked up by a hash of the bytes so the hot path
-   * never builds a string for a tag it has seen.
+   * Fast path for the commonest value (tag + simple_value), used by the record ingester. The tag comes
+   * as UTF-8 bytes, looked up by a hash of the bytes, so the hot path never builds a string for a tag
+   * it has seen.
    */
   addSimpleValueBytes(
     buf: Uint8Array,

@@ -1,18 +1,9 @@
 /** Shapes of the dashboard HTTP API (notes/dashboard-api.md), as the UI reads them. */
 
-export type Kind =
-  | 'scalar'
-  | 'histogram'
-  | 'image'
-  | 'audio'
-  | 'text'
-  | 'tensor'
-  | 'pr_curve'
-  | 'hparams'
-  | 'graph'
-  | 'embedding'
-  | 'mesh'
-  | 'custom_scalars';
+// one list of kinds for the reader, the CLI and the page (a type-only import: nothing is bundled)
+import type { Kind } from '@tensorscope/formats/tfevents';
+
+export type { Kind };
 
 export interface TagInfo {
   tag: string;
