@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesSource, testFileSource } from '../safetensors/test-sources';
+import { bytesSource, testFileSource } from '../common/test-sources';
 import { gguf, openGguf } from './index';
 
 const path = join(mkdtempSync(join(tmpdir(), 'tensorscope-gguf-')), 'tiny.gguf');

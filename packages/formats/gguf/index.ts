@@ -4,6 +4,9 @@
  * F32/F16/BF16/F64 and integer tensors read directly; Q8_0 and Q4_0 blocks are dequantized; other
  * quantized types report their type name and byte size and refuse read() with a clear error.
  */
+
+import { guardedOpen } from '../common/guard';
+import { decodeTensor, float16ToFloat32 } from '../common/tensor-bytes';
 import {
   type DType,
   type Model,
@@ -13,8 +16,6 @@ import {
   type TensorData,
   type TensorInfo,
 } from '../model';
-import { decodeTensor, float16ToFloat32 } from '../safetensors/decode';
-import { guardedOpen } from '../safetensors/guard';
 
 /** ggml type id -> [name, elements per block, bytes per block, dtype when directly decodable] */
 const ggmlTypes: Record<number, [string, number, number, DType?]> = {

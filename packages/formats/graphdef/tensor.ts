@@ -3,6 +3,8 @@
  * tensor_content holds raw little-endian bytes; otherwise a typed *_val field holds the values, and a
  * shorter list than the shape means "repeat the last value" (how TF stores splat constants).
  */
+
+import { decodeTensor as decodeBytes, numel } from '../common/tensor-bytes';
 import {
   type Dim,
   type DType,
@@ -14,7 +16,6 @@ import {
 import { bitsOf } from '../onnx/dtypes';
 import { ELIDED } from '../onnx/skeleton';
 import { ProtoReader, WIRE_LEN } from '../proto';
-import { decodeTensor as decodeBytes, numel } from '../safetensors/decode';
 
 /** tensorflow/core/framework/types.proto DataType (ref types are +100) */
 const tfTypes: Record<number, DType> = {

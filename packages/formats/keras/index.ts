@@ -9,9 +9,9 @@
  * HDF5 handle outlives a call.
  */
 import h5wasm, { type Dataset, type Group } from 'h5wasm';
+import { guardedOpen } from '../common/guard';
 import type { DType, Model, ModelFormat, ModelSource, TensorData, TensorInfo } from '../model';
 import { ModelError } from '../model';
-import { guardedOpen } from '../safetensors/guard';
 import { layersGraph, unwrapModelConfig } from './layers-graph';
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];

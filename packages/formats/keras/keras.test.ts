@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { bytesSource, testFileSource } from '../safetensors/test-sources';
+import { bytesSource, testFileSource } from '../common/test-sources';
 import { openTfjs } from '../tfjs/index';
 import { keras, openKeras } from './index';
 

@@ -3,6 +3,9 @@
  * dict literal, parsed by a tiny literal parser (never evaluated). Fortran-ordered arrays are
  * transposed to row-major on read. Object arrays (pickles) are refused, never unpickled.
  */
+
+import { guardedOpen } from '../common/guard';
+import { decodeTensor, elementSize } from '../common/tensor-bytes';
 import {
   type DType,
   type Model,
@@ -13,8 +16,6 @@ import {
   type TensorInfo,
 } from '../model';
 import { ZipArchive } from '../pytorch/zip';
-import { decodeTensor, elementSize } from '../safetensors/decode';
-import { guardedOpen } from '../safetensors/guard';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 

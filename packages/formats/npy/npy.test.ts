@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesSource, testFileSource } from '../safetensors/test-sources';
-import { comparable } from '../safetensors/test-values';
+import { bytesSource, testFileSource } from '../common/test-sources';
+import { comparable } from '../common/test-values';
 import { npy, openNpy, parseLiteral } from './index';
 
 const dir = mkdtempSync(join(tmpdir(), 'tensorscope-npy-'));

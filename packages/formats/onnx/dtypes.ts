@@ -1,6 +1,7 @@
 /** TensorProto.DataType codes and the bytes each element takes. */
+
+import { elementSize } from '../common/tensor-bytes';
 import type { DType } from '../model';
-import { elementSize } from '../safetensors/decode';
 
 /** indexed by TensorProto.DataType (onnx.proto: FLOAT = 1 ... FLOAT8E8M0 = 24) */
 const byCode: DType[] = [

@@ -2,6 +2,8 @@
  * ONNX models (.onnx): graph, subgraphs, functions, value_info and initializers; weights stay in the
  * file (or its external data files) until read.
  */
+
+import { numel } from '../common/tensor-bytes';
 import {
   type Graph,
   type Model,
@@ -11,7 +13,6 @@ import {
   type TensorInfo,
 } from '../model';
 import { ProtoError, ProtoReader } from '../proto';
-import { numel } from '../safetensors/decode';
 import { decodeModelProto } from './decode';
 import { inferShapes } from './shapes';
 import { readSkeleton } from './skeleton';

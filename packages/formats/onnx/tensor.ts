@@ -2,9 +2,10 @@
  * ONNX TensorProto data, read on demand: raw_data, the typed repeated fields (float_data, int32_data, ...),
  * external data files, and sparse tensors. Narrow floats widen to float32.
  */
+
+import { decodeTensor as decodeBytes, numel } from '../common/tensor-bytes';
 import { type DType, ModelError, type ModelSource, type TensorData, type TensorInfo } from '../model';
 import { ProtoReader } from '../proto';
-import { decodeTensor as decodeBytes, numel } from '../safetensors/decode';
 import { bitsOf } from './dtypes';
 
 /** Where one data field's bytes are: in memory (`bytes`) or at [offset, offset + length) of the model file. */

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesSource } from '../common/test-sources';
+import { comparable } from '../common/test-values';
 import { openSafetensors } from '../safetensors/index';
-import { bytesSource } from '../safetensors/test-sources';
-import { comparable } from '../safetensors/test-values';
 import { openPytorch } from './index';
 
 const FILES = {

@@ -5,9 +5,10 @@
  * unpickler: nothing from the file is ever executed. TorchScript archives are handed to the
  * TorchScript reader.
  */
+
+import { guardedOpen } from '../common/guard';
+import { elementSize } from '../common/tensor-bytes';
 import { type Finding, type Model, ModelError, type ModelFormat, type ModelSource } from '../model';
-import { elementSize } from '../safetensors/decode';
-import { guardedOpen } from '../safetensors/guard';
 import { openTorchScript } from '../torchscript/index';
 import { PickleError, PickleTruncated, unpickle } from './pickle';
 import {

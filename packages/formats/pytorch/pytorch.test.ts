@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesSource, testFileSource } from '../safetensors/test-sources';
-import { comparable } from '../safetensors/test-values';
+import { bytesSource, testFileSource } from '../common/test-sources';
+import { comparable } from '../common/test-values';
 import { openPytorch, pytorch } from './index';
 import { PyObject, unpickle } from './pickle';
 import { collectTensors, TorchStorage, TorchTensor } from './torch';

@@ -2,9 +2,10 @@
  * torch's pickled objects as inert data: storages (persistent ids), tensors (rebuild calls),
  * and the walk that lists every tensor of a checkpoint under a dotted path.
  */
+
+import { decodeTensor, elementSize } from '../common/tensor-bytes';
 import type { DType, TensorData, TensorInfo } from '../model';
 import { npyDtypes } from '../npy/index';
-import { decodeTensor, elementSize } from '../safetensors/decode';
 import { PyGlobal, PyObject, type Reducer } from './pickle';
 
 const storageDtypes: Record<string, DType> = {

@@ -2,10 +2,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bytesSource } from '../common/test-sources';
 import { ModelError } from '../model';
 import { fileSource } from '../node-source';
 import { openModel } from '../open';
-import { bytesSource } from './test-sources';
 
 const ROOT = '/work/shared/fixtures';
 const walk = (dir: string): string[] =>

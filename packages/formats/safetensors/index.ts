@@ -3,6 +3,9 @@
  * ({name: {dtype, shape, data_offsets}, __metadata__: {...}}), then raw little-endian tensor bytes.
  * open() reads only the header; each tensor reads its own byte range.
  */
+
+import { guardedOpen } from '../common/guard';
+import { decodeTensor, elementSize, numel } from '../common/tensor-bytes';
 import {
   type DType,
   type Model,
@@ -11,8 +14,6 @@ import {
   type ModelSource,
   type TensorInfo,
 } from '../model';
-import { decodeTensor, elementSize, numel } from './decode';
-import { guardedOpen } from './guard';
 
 const dtypes: Record<string, DType> = {
   BOOL: 'bool',

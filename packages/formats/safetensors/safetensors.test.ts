@@ -3,11 +3,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeTensor } from '../common/tensor-bytes';
+import { bytesSource, testFileSource } from '../common/test-sources';
+import { comparable } from '../common/test-values';
 import { openPytorch } from '../pytorch/index';
-import { decodeTensor } from './decode';
 import { openSafetensors, safetensors } from './index';
-import { bytesSource, testFileSource } from './test-sources';
-import { comparable } from './test-values';
 
 const FIXTURES = '/work/shared/fixtures/safetensors';
 const oracle = join(import.meta.dirname, 'safetensors_oracle.py');

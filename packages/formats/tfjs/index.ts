@@ -5,6 +5,8 @@
  * A missing shard does not stop open(): the topology shows, and reading a weight in it fails.
  */
 
+import { guardedOpen } from '../common/guard';
+import { decodeTensor, elementSize, numel } from '../common/tensor-bytes';
 import { byFirstSegment, layersGraph, unwrapModelConfig } from '../keras/layers-graph';
 import {
   type AttrValue,
@@ -21,8 +23,6 @@ import {
   type TensorInfo,
   type ValueInfo,
 } from '../model';
-import { decodeTensor, elementSize, numel } from '../safetensors/decode';
-import { guardedOpen } from '../safetensors/guard';
 
 interface ManifestWeight {
   name: string;

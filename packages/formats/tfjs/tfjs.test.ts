@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { bytesSource, testFileSource } from '../common/test-sources';
 import type { Finding } from '../model';
-import { bytesSource, testFileSource } from '../safetensors/test-sources';
 import { openTfjs, tfjs } from './index';
 
 const FIXTURES = '/work/shared/fixtures/tfjs';

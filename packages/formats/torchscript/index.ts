@@ -4,6 +4,8 @@
  * constants/<key> the tensor bytes. Read through the restricted unpickler: module classes become inert
  * placeholders carrying their attributes; the code is listed as text, never run.
  */
+
+import { guardedOpen } from '../common/guard';
 import { type Finding, type Model, ModelError, type ModelFormat, type ModelSource } from '../model';
 import { PyObject, type Reducer, unpickle } from '../pytorch/pickle';
 import {
@@ -15,7 +17,6 @@ import {
   torchReducers,
 } from '../pytorch/torch';
 import { ZipArchive } from '../pytorch/zip';
-import { guardedOpen } from '../safetensors/guard';
 
 export const torchscript: ModelFormat = {
   id: 'torchscript',

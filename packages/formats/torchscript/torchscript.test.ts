@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { bytesSource, testFileSource } from '../common/test-sources';
+import { comparable } from '../common/test-values';
 import { openPytorch } from '../pytorch/index';
-import { bytesSource, testFileSource } from '../safetensors/test-sources';
-import { comparable } from '../safetensors/test-values';
 import { openTorchScript, type ScriptModule, torchscript } from './index';
 
 const JIT = '/work/shared/fixtures/pytorch/silero-vad/silero_vad.jit';

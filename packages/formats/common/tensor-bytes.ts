@@ -1,6 +1,6 @@
 /**
  * Raw little-endian bytes -> typed arrays, for every dtype of the common model.
- * Shared by the safetensors, PyTorch, TorchScript, TF.js, GGUF and npy readers.
+ * Shared by the safetensors, PyTorch, TorchScript, TF.js, GGUF, npy, ONNX and GraphDef readers and the runtime.
  * Narrow floats (fp16, bf16, fp8) widen to Float32Array; bool decodes to Uint8Array (0/1).
  */
 import type { DType, TensorData } from '../model';
