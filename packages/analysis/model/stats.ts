@@ -1,4 +1,5 @@
 /** Tensor statistics in one streaming pass over a typed array, and a fixed-bin histogram. */
+import type { TensorData } from '@tensorscope/formats/model';
 
 export interface TensorStats {
   count: number;
@@ -16,17 +17,8 @@ export interface TensorStats {
   absMax: number;
 }
 
-export type NumericArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+/** Numeric tensor data: the common model's TensorData without strings. */
+export type NumericArray = Exclude<TensorData, string[]>;
 
 /** Welford's running mean/variance: stable for millions of values of similar magnitude. */
 export function tensorStats(data: NumericArray): TensorStats {
