@@ -128,7 +128,7 @@ describe('watch(model) with model.fit: values agree with direct tf computations'
 
   it('the input batch: histogram and statistics', () => {
     const x = xs.dataSync();
-    const h = tagOf(run, 'input/batch').points[0];
+    const h = tagOf(run, 'input/values').points[0];
     expect(h.num).toBe(x.length);
     expect(h.min).toBe(tf.min(xs).dataSync()[0]);
     close(tagOf(run, 'input/mean').points[0].value, tf.mean(xs).dataSync()[0]);

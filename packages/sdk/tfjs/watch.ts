@@ -14,8 +14,8 @@
  * Per logged step: `lr`; per weight `<weight>` and `<weight>.grad` histograms, `grad_norm/<weight>`,
  * `update_ratio/<weight>`; per layer `activations/<layer>` histograms and `act_mean/`, `act_std/`,
  * `act_zero_frac/` (and for tanh/sigmoid `act_saturated_frac/`) scalars; the input batch as an
- * `input/batch` histogram and `input/{mean,std,min,max,nan_count,inf_count}` scalars. The fit callback
- * adds `loss` and the metrics every step and the validation metrics every epoch.
+ * `input/values` histogram (the Python SDK's name) and `input/{mean,std,min,max,nan_count,inf_count}`
+ * scalars. The fit callback adds `loss` and the metrics every step and the validation metrics every epoch.
  */
 import * as tf from '@tensorflow/tfjs';
 import { SummaryWriter } from '../writer';
@@ -227,7 +227,7 @@ export class Watcher {
     if (!inputs?.length) return;
     const x = inputs[0].dataSync() as Float32Array;
     for (const [k, v] of Object.entries(inputStats(x))) w.scalar(`input/${k}`, v, step);
-    if (this.hist()) w.histogram('input/batch', x, step);
+    if (this.hist()) w.histogram('input/values', x, step);
     if (this.opts.activations === false || this.disabled.has('activations')) return;
     this.safely('activations', () => this.logActivations(inputs, step));
   }
