@@ -2,12 +2,14 @@
  * The model viewer's hook: paths given to `serve` that are not directories are model files.
  * GET /api/models lists them; GET /api/models/:i/file streams the raw bytes, which the browser parses
  * (formats is isomorphic). Only the listed files can be read: the index is the only input.
+ * ONNX models can also be run (model-run.ts).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-error';
+import { modelRunRoutes } from './model-run';
 
 export function modelsRoutes(app: FastifyInstance, models: readonly string[]): void {
   app.get('/api/models', async () => ({
@@ -29,4 +31,5 @@ export function modelsRoutes(app: FastifyInstance, models: readonly string[]): v
     reply.header('Content-Disposition', `attachment; filename="${encodeURIComponent(basename(path))}"`);
     return reply.send(createReadStream(path));
   });
+  modelRunRoutes(app, models);
 }
