@@ -323,6 +323,24 @@ describe('activations', () => {
     };
     expect(find(signals({ 'act_saturated_frac/2': sf }), 'saturation')?.step).toBe(120);
   });
+  it('saturation: a confident two-class softmax is not a saturated sigmoid', () => {
+    // pairs of class probabilities from sharp logits: one near 1, the other near 0
+    const probs = (seed: number) => {
+      const logits = gaussian(2048, 8, seed);
+      const out = new Float64Array(logits.length);
+      for (let r = 0; r < logits.length; r += 2) {
+        const p = 1 / (1 + Math.exp(logits[r + 1] - logits[r]));
+        out[r] = p;
+        out[r + 1] = 1 - p;
+      }
+      return out;
+    };
+    const run = steps.map((s, i) => hist(probs(30 + i), s));
+    expect(find(signals({}, { 'activations/softmax': run }), 'saturation')).toBeUndefined();
+    expect(find(signals({}, { 'activations/head/probs': run }), 'saturation')).toBeUndefined();
+    // the same values from a sigmoid layer are saturation
+    expect(find(signals({}, { 'activations/sigmoid1': run }), 'saturation')?.step).toBe(0);
+  });
   it('saturation: tanh outputs piled at -1 and 1; moderate tanh is fine', () => {
     const tanh = (scale: number) =>
       steps.map((s, i) => hist(gaussian(2048, scale, 60 + i).map(Math.tanh), s));

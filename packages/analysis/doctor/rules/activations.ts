@@ -15,6 +15,8 @@ type ActKind = 'relu' | 'tanh' | 'sigmoid' | 'other';
 function kindFromName(name: string): ActKind | undefined {
   const w = words(name).join(' ');
   if (/drop/.test(w)) return 'other'; // dropout zeroes outputs on purpose
+  // a softmax's outputs sit near 0 and 1 by design (a confident classifier), not a saturated sigmoid
+  if (/softmax|probs?\b|probabilit|attn|attention/.test(w)) return 'other';
   if (/relu|elu|gelu|silu|swish/.test(w)) return 'relu';
   if (/tanh/.test(w)) return 'tanh';
   if (/sigmoid|logistic/.test(w)) return 'sigmoid';
