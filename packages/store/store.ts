@@ -3,6 +3,7 @@
  * is an index that can always be rebuilt. DuckDB (embedded, one file in a cache directory) is the
  * default implementation; a PostgreSQL one can implement the same interface for a shared server.
  */
+import type { BlockSummary } from '@tensorscope/analysis/downsample';
 import type { Kind, ReadIssue } from '@tensorscope/formats/tfevents';
 
 export interface TagSummary {
@@ -27,6 +28,10 @@ export interface ScalarColumns {
   steps: Int32Array | Float64Array;
   wallTimes: Float64Array;
   values: Float32Array | Float64Array;
+  /** Store.scalars sets these: M4 block summaries of `values`, and which axes are nondecreasing */
+  blocks?: BlockSummary;
+  stepsSorted?: boolean;
+  wallTimesSorted?: boolean;
 }
 
 /** A non-scalar point: its JSON body (kind-specific, API-ready) and any binary payloads (images, audio). */
@@ -90,7 +95,7 @@ export interface Store {
   tagMetadata(run: string, tag: string): TagMetadata | undefined;
   /** One tag's summary as readers see it (undefined when the run or tag is unknown). */
   tag(run: string, tag: string): TagSummary | undefined;
-  /** Scalar columns of `tag` for each of `runs` that has it, in file order. */
+  /** Scalar columns of `tag` for each of `runs` that has it, in file order, with their summaries. */
   scalars(runs: readonly string[], tag: string): Promise<Map<string, ScalarColumns>>;
   points(run: string, tag: string): Promise<StoredPoint[]>;
   blob(run: string, tag: string, step: number, index: number): Promise<StoredBlob | undefined>;

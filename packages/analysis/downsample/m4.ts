@@ -7,6 +7,8 @@
  * Works on typed arrays and returns indices, so the caller picks steps, wall times and values alike.
  */
 
+import { type BlockSummary, BucketExtremes } from './blocks';
+
 export type NumberArray = Float64Array | Float32Array | Int32Array | readonly number[];
 
 /** First index i in [lo, hi) with x[i] >= v (x nondecreasing). */
@@ -40,7 +42,8 @@ export interface M4Result {
  * Downsample the points with xmin <= x <= xmax into `buckets` equal-width buckets over [xmin, xmax].
  * `x` must be nondecreasing (steps in order). One point on each side of the range is kept as well, so a
  * zoomed-in line reaches the chart's edges. When the range holds at most 4 * buckets points, all of
- * them are returned (M4 would not reduce them).
+ * them are returned (M4 would not reduce them). With `blocks` (summaries of y, see blocks.ts) a bucket
+ * reads the summaries of the blocks it covers whole instead of every point: the same indices.
  */
 export function m4(
   x: NumberArray,
@@ -49,6 +52,7 @@ export function m4(
   xmin = x.length ? x[0] : 0,
   xmax = x.length ? x[x.length - 1] : 0,
   length = x.length,
+  blocks?: BlockSummary,
 ): M4Result {
   const lo = lowerBound(x, xmin, 0, length);
   const hi = upperBound(x, xmax, lo, length);
@@ -66,6 +70,7 @@ export function m4(
   if (before) out[n++] = lo - 1;
   const scale = nb / (xmax - xmin);
   const scratch = new Int32Array(5);
+  const ext = new BucketExtremes();
   let i = lo;
   while (i < hi) {
     const b = Math.min(nb - 1, Math.floor((x[i] - xmin) * scale));
@@ -77,6 +82,13 @@ export function m4(
     let maxV = Number.NEGATIVE_INFINITY;
     // the bucket ends where x crosses its right edge; the last bucket takes the rest
     const end = b === nb - 1 ? hi : lowerBound(x, xmin + (b + 1) / scale, i + 1, hi);
+    if (blocks) {
+      ext.reset();
+      ext.scan(y, first, end, blocks);
+      i = end;
+      n = pushSorted(out, n, scratch, first, ext.minI, ext.maxI, ext.nanI, end - 1);
+      continue;
+    }
     for (; i < end; i++) {
       const v = y[i];
       if (Number.isNaN(v)) {

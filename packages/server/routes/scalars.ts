@@ -63,12 +63,14 @@ function downsample(
   const n = cols.steps.length;
   const axis = x === 'step' ? cols.steps : cols.wallTimes;
   // restarts and duplicate steps can leave x out of order; M4 needs it sorted (stable: file order)
-  const order = stepOrder(axis, n);
+  const sorted = x === 'step' ? cols.stepsSorted : cols.wallTimesSorted;
+  const order = sorted ? undefined : stepOrder(axis, n);
   const xs = order ? Float64Array.from(order, (i) => axis[i]) : axis;
   const ys = order ? Float64Array.from(order, (i) => cols.values[i]) : cols.values;
   const lo = xmin ?? (n ? xs[0] : 0);
   const hi = xmax ?? (n ? xs[n - 1] : 0);
-  const { indices, downsampled } = m4(xs, ys, buckets, lo, hi);
+  // the block summaries follow file order: usable when that is x order
+  const { indices, downsampled } = m4(xs, ys, buckets, lo, hi, n, order ? undefined : cols.blocks);
   const out: SeriesJson = { run, downsampled, total: n, steps: [], wall_times: [], values: [] };
   const nonfinite: NonNullable<SeriesJson['nonfinite']> = [];
   for (const k of indices) {

@@ -1,5 +1,7 @@
 /** The few array operations on scalar columns the chunked layout needs. */
+import { BLOCK, type BlockSummary } from '@tensorscope/analysis/downsample';
 import type { ScalarColumns } from '../store';
+import { type ChunkSummary, NONE, STEPS_SORTED, WALL_TIMES_SORTED } from './column-file';
 
 /** Points [from, to), as views. */
 export function sliceColumns(c: ScalarColumns, from: number, to: number): ScalarColumns {
@@ -41,4 +43,38 @@ export function filterColumns(c: ScalarColumns, keep: (i: number) => boolean): S
     return out;
   };
   return { steps: pick(c.steps), wallTimes: pick(c.wallTimes), values: pick(c.values) };
+}
+
+/**
+ * One series from its chunks in order: the columns (views when there is one chunk) with the chunks'
+ * block summaries joined into one (indices made global) and whether each axis is nondecreasing.
+ */
+export function joinChunks(parts: { columns: ScalarColumns; summary: ChunkSummary }[]): ScalarColumns {
+  const out = parts.length === 1 ? { ...parts[0].columns } : concatColumns(...parts.map((p) => p.columns));
+  const nb = parts.reduce((s, p) => s + p.summary.min.length, 0);
+  const blocks: BlockSummary = {
+    start: new Int32Array(nb + 1),
+    min: new Int32Array(nb),
+    max: new Int32Array(nb),
+    nan: new Int32Array(nb),
+  };
+  let stepsSorted = true;
+  let wallTimesSorted = true;
+  let at = 0;
+  let k = 0;
+  for (const { columns: c, summary: s } of parts) {
+    const n = c.wallTimes.length;
+    stepsSorted &&= (s.flags & STEPS_SORTED) !== 0 && !(at && n && c.steps[0] < out.steps[at - 1]);
+    wallTimesSorted &&=
+      (s.flags & WALL_TIMES_SORTED) !== 0 && !(at && n && c.wallTimes[0] < out.wallTimes[at - 1]);
+    for (let b = 0; b < s.min.length; b++, k++) {
+      blocks.start[k] = at + b * BLOCK;
+      blocks.min[k] = s.min[b] === NONE ? -1 : at + s.min[b];
+      blocks.max[k] = s.max[b] === NONE ? -1 : at + s.max[b];
+      blocks.nan[k] = s.nan[b] === NONE ? -1 : at + s.nan[b];
+    }
+    at += n;
+  }
+  blocks.start[nb] = at;
+  return { ...out, blocks, stepsSorted, wallTimesSorted };
 }

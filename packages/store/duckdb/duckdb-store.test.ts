@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { m4 } from '@tensorscope/analysis/downsample';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHUNK, DuckDBStore } from './duckdb-store';
 
@@ -165,6 +166,61 @@ describe('DuckDBStore', () => {
     await store.appendScalars('r', 'x', columns(0, 3), 3);
     await store.commit();
     expect((await store.runs())[0].tags[0].count).toBe(3);
+    await store.close();
+  });
+
+  it('returns block summaries that make M4 keep exactly what a full scan keeps', async () => {
+    const { store } = await DuckDBStore.open(tempDir());
+    // a live-tailed series: appends of uneven sizes, each committed, so chunks merge and end mid-block
+    const value = (step: number) =>
+      step === 2_011
+        ? 500
+        : step === 7_777
+          ? Number.NaN
+          : step === 9_000
+            ? Number.NEGATIVE_INFINITY
+            : Math.sin(step / 50);
+    const piece = (from: number, n: number) => {
+      const c = columns(from, n);
+      for (let i = 0; i < n; i++) c.values[i] = value(from + i);
+      return c;
+    };
+    let step = 0;
+    for (const n of [1_000, 1, 37, 64, 5_000, 3, 2_900, 129, 1_500]) {
+      await store.appendScalars('a', 'loss', piece(step, n), n);
+      await store.commit();
+      step += n;
+    }
+    // a restart at step 9,500: the purge keeps steps in order, the rewritten part differs
+    await store.purge('a', 9_500, ['loss']);
+    const again = piece(9_500, 700);
+    again.values.fill(-3, 100, 140);
+    await store.appendScalars('a', 'loss', again, 700);
+    await store.commit();
+    const cols = (await store.scalars(['a'], 'loss')).get('a');
+    if (!cols?.blocks) throw new Error('no block summaries');
+    const n = cols.steps.length;
+    expect(n).toBe(10_200);
+    expect(cols.stepsSorted).toBe(true);
+    expect(cols.wallTimesSorted).toBe(true);
+    expect(cols.blocks.start.at(-1)).toBe(n);
+    for (const buckets of [5, 12, 97, 1_500]) {
+      for (const [lo, hi] of [
+        [0, n - 1],
+        [1_990, 9_641],
+      ]) {
+        const full = m4(cols.steps, cols.values, buckets, lo, hi);
+        const fast = m4(cols.steps, cols.values, buckets, lo, hi, n, cols.blocks);
+        expect(Array.from(fast.indices)).toEqual(Array.from(full.indices));
+        expect(Array.from(full.indices)).toContain(2_011); // the spike
+        expect(Array.from(full.indices)).toContain(9_000); // -Infinity
+      }
+    }
+    // steps going back without a purge: readers are told the series is out of order
+    await store.appendScalars('a', 'restarted', columns(100, 50), 50);
+    await store.appendScalars('a', 'restarted', columns(0, 50), 50);
+    await store.commit();
+    expect((await store.scalars(['a'], 'restarted')).get('a')?.stepsSorted).toBe(false);
     await store.close();
   });
 });

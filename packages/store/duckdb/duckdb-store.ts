@@ -12,12 +12,10 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  blobValue,
   type DuckDBAppender,
   type DuckDBBlobValue,
   type DuckDBConnection,
   DuckDBInstance,
-  type DuckDBValue,
 } from '@duckdb/node-api';
 import type { Kind, ReadIssue } from '@tensorscope/formats/tfevents';
 import type {
@@ -30,8 +28,15 @@ import type {
   TagMetadata,
   TagSummary,
 } from '../store';
-import { type ChunkLayout, ColumnFile, chunkBytes, decodeChunk, encodeChunk } from './column-file';
-import { concatColumns, filterColumns, sliceColumns } from './columns';
+import {
+  type ChunkLayout,
+  ColumnFile,
+  chunkBytes,
+  decodeChunk,
+  decodeSummary,
+  encodeChunk,
+} from './column-file';
+import { concatColumns, filterColumns, joinChunks, sliceColumns } from './columns';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
 /** Points per scalar chunk row: big enough that a row's overhead is noise, small enough to rewrite. */
@@ -51,6 +56,10 @@ interface SeriesEntry {
    * small chunks and rewrites each point O(log n) times.
    */
   tail: ChunkRow[];
+  /** every scalar chunk, by seq, as written (committed or not) */
+  chunks: Map<number, ChunkRow>;
+  /** the chunks readers see (as of the last commit), in order: no DuckDB query per chart */
+  readable: ChunkRow[];
   nextSeq: number;
   dirty: boolean;
   /** what readers see: the state at the last commit */
@@ -211,6 +220,8 @@ export class DuckDBStore implements Store {
         firstStep: Number(row[7]),
         lastStep: Number(row[8]),
         tail: [],
+        chunks: new Map(),
+        readable: [],
         nextSeq: Number(row[9]),
         dirty: false,
         committed: { count, firstStep: Number(row[7]), lastStep: Number(row[8]) },
@@ -240,6 +251,8 @@ export class DuckDBStore implements Store {
       end = Math.max(end, row.offset + chunkBytes(row));
       const entry = bySeries.get(row.seriesId);
       if (!entry) continue;
+      entry.chunks.set(row.seq, row);
+      entry.readable.push(row);
       if (row.n < CHUNK) entry.tail.push(row);
       else entry.tail = [];
     }
@@ -295,6 +308,8 @@ export class DuckDBStore implements Store {
         firstStep: 0,
         lastStep: 0,
         tail: [],
+        chunks: new Map(),
+        readable: [],
         nextSeq: 0,
         dirty: true,
         committed: { count: 0, firstStep: 0, lastStep: 0 },
@@ -325,13 +340,13 @@ export class DuckDBStore implements Store {
       top = s.tail.at(-1)
     ) {
       cols = concatColumns(this.chunkColumns(top), cols);
-      this.dropChunk(s.id, top.seq);
+      this.dropChunk(s, top.seq);
       seq = top.seq;
       s.tail.pop();
     }
     for (let at = 0; at < cols.steps.length; at += CHUNK) {
       const end = Math.min(cols.steps.length, at + CHUNK);
-      const chunk = this.writeChunk(s.id, seq, sliceColumns(cols, at, end));
+      const chunk = this.writeChunk(s, seq, sliceColumns(cols, at, end));
       if (chunk.n < CHUNK) s.tail.push(chunk);
       seq++;
     }
@@ -342,7 +357,7 @@ export class DuckDBStore implements Store {
     s.dirty = true;
   }
 
-  private writeChunk(seriesId: number, seq: number, c: ScalarColumns): ChunkRow {
+  private writeChunk(s: SeriesEntry, seq: number, c: ScalarColumns): ChunkRow {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (const v of c.steps) {
@@ -351,20 +366,22 @@ export class DuckDBStore implements Store {
     }
     const { bytes, layout } = encodeChunk(c);
     const row: ChunkRow = {
-      seriesId,
+      seriesId: s.id,
       seq,
       ...layout,
       stepMin: lo,
       stepMax: hi,
       offset: this.columns.append(bytes),
     };
-    this.pending.chunks.set(`${seriesId}/${seq}`, row);
+    this.pending.chunks.set(`${s.id}/${seq}`, row);
+    s.chunks.set(seq, row);
     return row;
   }
 
   /** Forget a chunk: pending ones never reach DuckDB; stored ones are deleted at the next flush. */
-  private dropChunk(seriesId: number, seq: number): void {
-    if (!this.pending.chunks.delete(`${seriesId}/${seq}`)) this.pending.deletes.push([seriesId, seq]);
+  private dropChunk(s: SeriesEntry, seq: number): void {
+    s.chunks.delete(seq);
+    if (!this.pending.chunks.delete(`${s.id}/${seq}`)) this.pending.deletes.push([s.id, seq]);
   }
 
   private chunkColumns(c: ChunkRow): ScalarColumns {
@@ -452,9 +469,9 @@ export class DuckDBStore implements Store {
     for (const s of run.series.values()) {
       if (tags && !tags.includes(s.tag)) continue;
       if (s.kind === 'scalar') {
-        const all = (await this.readScalars(this.writer, [s.id])).get(s.id);
+        const all = this.readSeries(ordered(s.chunks));
         await this.writer.run(`DELETE FROM scalar_chunks WHERE series_id = ${s.id}`);
-        Object.assign(s, { count: 0, tail: [], nextSeq: 0, dirty: true });
+        Object.assign(s, { count: 0, tail: [], chunks: new Map(), nextSeq: 0, dirty: true });
         if (!all) continue;
         const kept = filterColumns(all, (i) => all.steps[i] < fromStep);
         if (kept.steps.length) await this.appendScalars(runName, s.tag, kept, kept.steps.length);
@@ -566,6 +583,7 @@ export class DuckDBStore implements Store {
       run.dirty = false;
       run.fresh = false;
       for (const s of run.series.values()) {
+        if (s.dirty && s.kind === 'scalar') s.readable = ordered(s.chunks);
         s.dirty = false;
         s.committed = { count: s.count, firstStep: s.firstStep, lastStep: s.lastStep };
       }
@@ -614,34 +632,28 @@ export class DuckDBStore implements Store {
   }
 
   async scalars(runNames: readonly string[], tag: string): Promise<Map<string, ScalarColumns>> {
-    const ids = new Map<number, string>();
-    for (const name of runNames) {
-      const id = this.seriesId(name, tag);
-      if (id !== undefined) ids.set(id, name);
-    }
     const out = new Map<string, ScalarColumns>();
-    for (const [id, cols] of await this.readScalars(this.reader, [...ids.keys()]))
-      out.set(ids.get(id) as string, cols);
+    for (const name of runNames) {
+      const run = this.runsByName.get(name);
+      const s = run?.series.get(tag);
+      if (!s || run?.fresh || s.kind !== 'scalar') continue;
+      const cols = this.readSeries(s.readable);
+      if (cols) out.set(name, cols);
+    }
     return out;
   }
 
-  private async readScalars(con: DuckDBConnection, ids: number[]): Promise<Map<number, ScalarColumns>> {
-    const out = new Map<number, ScalarColumns>();
-    if (!ids.length) return out;
-    const r = await con.runAndReadAll(
-      `SELECT series_id, n, file_offset, steps_i32, values_f32 FROM scalar_chunks
-       WHERE series_id IN (${ids.map(Number).join(',')}) ORDER BY series_id, seq`,
-    );
-    const parts = new Map<number, ScalarColumns[]>();
-    for (const [sid, n, offset, stepsI32, valuesF32] of r.getRows()) {
-      const id = Number(sid);
-      const list = parts.get(id) ?? [];
-      const layout = { n: Number(n), stepsI32: stepsI32 === true, valuesF32: valuesF32 === true };
-      list.push(decodeChunk(this.columns.read(Number(offset), chunkBytes(layout)), layout));
-      parts.set(id, list);
-    }
-    for (const [id, list] of parts) out.set(id, list.length === 1 ? list[0] : concatColumns(...list));
-    return out;
+  /** A series' chunks read from the column file into one unzeroed buffer, joined with their summaries. */
+  private readSeries(chunks: ChunkRow[]): ScalarColumns | undefined {
+    if (!chunks.length) return undefined;
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(chunks.reduce((t, c) => t + chunkBytes(c), 0)).buffer);
+    let at = 0;
+    const parts = chunks.map((c) => {
+      const bytes = this.columns.readInto(buf.subarray(at, at + chunkBytes(c)), c.offset);
+      at += bytes.length;
+      return { columns: decodeChunk(bytes, c), summary: decodeSummary(bytes, c) };
+    });
+    return joinChunks(parts);
   }
 
   async points(runName: string, tag: string): Promise<StoredPoint[]> {
@@ -685,8 +697,9 @@ export class DuckDBStore implements Store {
   }
 }
 
-function blob(a: Uint8Array): DuckDBValue {
-  return blobValue(a);
+/** Chunks in series order. */
+function ordered(chunks: Map<number, ChunkRow>): ChunkRow[] {
+  return [...chunks.values()].sort((a, b) => a.seq - b.seq);
 }
 
 function removeDatabase(path: string): void {

@@ -1,5 +1,5 @@
 /** The index's tables. Bump SCHEMA_VERSION on any change: an index of another version is rebuilt. */
-export const SCHEMA_VERSION = '2';
+export const SCHEMA_VERSION = '3';
 
 export const SCHEMA = [
   'CREATE TABLE meta (key VARCHAR, value VARCHAR)',
