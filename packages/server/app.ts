@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { HttpError } from './http-error';
 import { blobRoutes } from './routes/blob';
 import { customScalarsRoutes } from './routes/custom-scalars';
+import { doctorRoutes } from './routes/doctor';
 import { hparamsRoutes } from './routes/hparams';
 import { modelsRoutes } from './routes/models';
 import { pointsRoutes } from './routes/points';
@@ -46,6 +47,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   blobRoutes(app, opts.store);
   hparamsRoutes(app, opts.store);
   customScalarsRoutes(app, opts.store);
+  doctorRoutes(app, opts.store, opts.hub);
   modelsRoutes(app, opts.models ?? []);
   opts.hub.routes(app);
 

@@ -6,8 +6,11 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
+export type HubListener = (event: string, data: unknown) => void;
+
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
+  private readonly listeners = new Set<HubListener>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(pingMillis = 15_000) {
@@ -21,6 +24,13 @@ export class EventHub {
 
   send(event: string, data: unknown): void {
     this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    for (const fn of this.listeners) fn(event, data);
+  }
+
+  /** Server-side subscribers see every event sent (e.g. the doctor recomputes a run on `data`). */
+  subscribe(fn: HubListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   private write(chunk: string): void {
@@ -46,6 +56,7 @@ export class EventHub {
 
   close(): void {
     clearInterval(this.timer);
+    this.listeners.clear();
     for (const res of this.clients) res.end();
     this.clients.clear();
   }

@@ -71,7 +71,21 @@ export function signalsFromExport(run: { tags: ExportedTag[] }): RunSignals {
   return signals;
 }
 
-const VALIDATION_RUN = /^(.*\/)?(validation|valid|val|eval)$/;
+const VALIDATION_NAMES = ['validation', 'valid', 'val', 'eval'];
+const VALIDATION_RUN = new RegExp(`^(.*/)?(${VALIDATION_NAMES.join('|')})$`);
+
+/** The training run a Keras validation run (`x/validation`) folds into, when `names` has it. */
+export function trainRunOf(name: string, names: ReadonlySet<string>): string | undefined {
+  const m = VALIDATION_RUN.exec(name);
+  const train = m ? `${m[1] ?? ''}train` : undefined;
+  return train !== undefined && names.has(train) ? train : undefined;
+}
+
+/** The validation runs of `names` that fold into the training run `name` (`x/train`). */
+export function validationRunsOf(name: string, names: ReadonlySet<string>): string[] {
+  const m = /^(.*\/)?train$/.exec(name);
+  return m ? VALIDATION_NAMES.map((v) => `${m[1] ?? ''}${v}`).filter((v) => names.has(v)) : [];
+}
 
 /**
  * Keras writes training and validation metrics as sibling runs (`x/train`, `x/validation`) under the
@@ -80,12 +94,12 @@ const VALIDATION_RUN = /^(.*\/)?(validation|valid|val|eval)$/;
  */
 export function pairTrainValidation<T extends { name: string; signals: RunSignals }>(runs: T[]): T[] {
   const byName = new Map(runs.map((r) => [r.name, r]));
+  const names = new Set(byName.keys());
   const folded = new Set<string>();
   for (const r of runs) {
-    const m = VALIDATION_RUN.exec(r.name);
-    const train = m && byName.get(`${m[1] ?? ''}train`);
-    if (!train) continue;
-    for (const [tag, s] of r.signals.scalars) train.signals.scalars.set(`validation/${tag}`, s);
+    const train = trainRunOf(r.name, names);
+    if (train === undefined) continue;
+    for (const [tag, s] of r.signals.scalars) byName.get(train)!.signals.scalars.set(`validation/${tag}`, s);
     folded.add(r.name);
   }
   return runs.filter((r) => !folded.has(r.name));

@@ -7,10 +7,9 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   type Diagnosis,
-  diagnoseRun,
+  diagnoseRuns,
   type Problem,
   type ProblemId,
-  pairTrainValidation,
   type Severity,
   SUGGESTION,
   signalsFromTags,
@@ -60,11 +59,9 @@ async function doctorLogdir(logdir: string): Promise<RunResult[]> {
   reportIssues(loaded);
   if (!loaded.length)
     throw new UsageError(`${logdir}: no event files found (a logdir holds events.out.tfevents.* files).`);
-  const runs = pairTrainValidation(loaded.map((r) => ({ name: r.name, signals: signalsFromTags(r.tags) })));
-  return runs.map((r) => {
-    const diagnosis = diagnoseRun(r.signals);
-    return { run: r.name, problems: diagnosis.problems, diagnosis };
-  });
+  return diagnoseRuns(loaded.map((r) => ({ name: r.name, signals: signalsFromTags(r.tags) }))).map(
+    ({ run, diagnosis }) => ({ run, problems: diagnosis.problems, diagnosis }),
+  );
 }
 
 /** A model file: the weight findings of `inspect` (broken_weights, bad_init) in the doctor's shape. */
