@@ -4,13 +4,19 @@ import { compareNatural, filterRegex } from '../lib/tags';
 import { parseView, serializeView, type Theme, type ViewState } from '../lib/viewState';
 import { plugins } from '../plugins';
 import { apiPath, getJson } from './api';
+import { applyDoctorEvent, type DoctorEvent, type DoctorSummary, findingView, setSummaries } from './doctor';
 import { IssuesBanner } from './IssuesBanner';
 import { RunsSidebar } from './RunsSidebar';
+import { type Toast, Toasts } from './Toasts';
 import type { RunInfo, RunsResponse } from './types';
 import { useEvents } from './useEvents';
 
 const token = new URLSearchParams(location.search).get('token');
 let firstRuns: Promise<RunsResponse> | null = null;
+
+/** The doctor's badges load after the first chart had its chance (they start a diagnosis of every run). */
+const DOCTOR_DELAY_MS = 1500;
+let toastKey = 0;
 
 /** Starts fetching the run list at once, while the page's scripts are still starting up. */
 export function prefetchRuns() {
@@ -56,7 +62,29 @@ export function App() {
     );
   }, []);
   useEffect(loadRuns, [loadRuns]);
-  const { versionOf, live } = useEvents(loadRuns);
+
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const onDoctor = useCallback((e: DoctorEvent) => {
+    applyDoctorEvent(e);
+    if (e.new.length)
+      setToasts((ts) => [...ts, ...e.new.map((finding) => ({ key: ++toastKey, run: e.run, finding }))]);
+  }, []);
+  const dismiss = useCallback(
+    (keys: number[]) => setToasts((ts) => ts.filter((t) => !keys.includes(t.key))),
+    [],
+  );
+  const { versionOf, live } = useEvents(loadRuns, onDoctor);
+  const haveRuns = runs !== null;
+  useEffect(() => {
+    if (!haveRuns) return;
+    const t = setTimeout(() => {
+      getJson<{ runs: DoctorSummary[] }>(apiPath('doctor')).then(
+        (r) => setSummaries(r.runs),
+        () => {}, // the badges are extra: the dashboards work without them
+      );
+    }, DOCTOR_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [haveRuns]);
 
   const runFilter = useMemo(() => filterRegex(view.runFilter), [view.runFilter]);
   const selected = useMemo(() => {
@@ -145,6 +173,14 @@ export function App() {
           </Suspense>
         )}
       </main>
+      <Toasts
+        toasts={toasts}
+        dismiss={dismiss}
+        open={(t) => {
+          update(findingView(t.run, t.finding, runs ?? [], view));
+          dismiss([t.key]);
+        }}
+      />
     </div>
   );
 }

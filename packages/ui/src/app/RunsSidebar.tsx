@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useMemo, useRef } from 'react';
 import { filterRegex } from '../lib/tags';
 import type { ViewState } from '../lib/viewState';
+import { type DoctorSummary, escapeRegex, useDoctor } from './doctor';
 import type { RunInfo } from './types';
 
 interface Props {
@@ -17,6 +18,7 @@ const ROW = 28;
 /** The run list: regex filter, toggles, colours; virtualized so thousands of runs scroll smoothly. */
 export function RunsSidebar({ runs, view, update, color, filterError }: Props) {
   const parent = useRef<HTMLDivElement>(null);
+  const { summaries } = useDoctor();
   const matching = useMemo(() => {
     const re = filterRegex(view.runFilter);
     return runs.filter((r) => re.test(r.name));
@@ -33,6 +35,7 @@ export function RunsSidebar({ runs, view, update, color, filterError }: Props) {
   const toggle = (name: string) =>
     update({ hidden: hidden.has(name) ? view.hidden.filter((h) => h !== name) : [...view.hidden, name] });
   const only = (name: string) => update({ hidden: runs.filter((r) => r.name !== name).map((r) => r.name) });
+  const openDoctor = (name: string) => update({ tab: 'doctor', runFilter: `^${escapeRegex(name)}$` });
 
   return (
     <aside className="sidebar" aria-label="Runs">
@@ -82,6 +85,8 @@ export function RunsSidebar({ runs, view, update, color, filterError }: Props) {
                 color={color(run.name)}
                 toggle={toggle}
                 only={only}
+                doctor={summaries.get(run.name)}
+                openDoctor={openDoctor}
               />
             );
           })}
@@ -98,10 +103,13 @@ interface RowProps {
   color: string;
   toggle(name: string): void;
   only(name: string): void;
+  doctor?: DoctorSummary;
+  openDoctor(name: string): void;
 }
 
-const RunRow = memo(function RunRow({ run, top, on, color, toggle, only }: RowProps) {
+const RunRow = memo(function RunRow({ run, top, on, color, toggle, only, doctor, openDoctor }: RowProps) {
   const issues = run.issues ?? [];
+  const serious = doctor ? doctor.counts.error + doctor.counts.warning : 0;
   return (
     <div className="run-row" style={{ transform: `translateY(${top}px)`, height: ROW }} data-run={run.name}>
       <label title={run.name}>
@@ -118,9 +126,28 @@ const RunRow = memo(function RunRow({ run, top, on, color, toggle, only }: RowPr
           ⚠ {issues[0].file.split('/').pop()} @{issues[0].offset}
         </span>
       )}
+      {serious > 0 && doctor && (
+        <button
+          type="button"
+          className={`badge doctor ${doctor.counts.error ? 'error' : 'warn'}`}
+          data-testid="doctor-badge"
+          title={doctorTitle(doctor)}
+          aria-label={`${serious} doctor finding${serious > 1 ? 's' : ''}: ${doctor.ids.join(', ')}`}
+          onClick={() => openDoctor(run.name)}
+        >
+          {serious}
+        </button>
+      )}
       <button type="button" className="only" onClick={() => only(run.name)} title="Show only this run">
         only
       </button>
     </div>
   );
 });
+
+function doctorTitle(d: DoctorSummary): string {
+  const counts = (['error', 'warning', 'info'] as const)
+    .filter((k) => d.counts[k])
+    .map((k) => `${d.counts[k]} ${k}${d.counts[k] > 1 ? 's' : ''}`);
+  return `Doctor: ${counts.join(', ')}\n${d.ids.join('\n')}\n(click for the findings)`;
+}

@@ -1,16 +1,23 @@
 import { useEffect, useRef, useState } from 'react';
 import { eventsUrl } from './api';
+import type { DoctorEvent } from './doctor';
 
 /**
  * Live updates over Server-Sent Events. `data` events bump a version per tag (batched per animation
- * frame so a burst of events causes one refetch); `runs` events (and data) ask for the run list again.
+ * frame so a burst of events causes one refetch); `runs` events (and data) ask for the run list again;
+ * `doctor` events (a run's findings changed) go to `onDoctor`.
  */
-export function useEvents(onRuns: () => void): { versionOf(tag?: string): number; live: boolean } {
+export function useEvents(
+  onRuns: () => void,
+  onDoctor?: (e: DoctorEvent) => void,
+): { versionOf(tag?: string): number; live: boolean } {
   const versions = useRef(new Map<string, number>());
   const [global, setGlobal] = useState(0);
   const [live, setLive] = useState(false);
   const onRunsRef = useRef(onRuns);
   onRunsRef.current = onRuns;
+  const onDoctorRef = useRef(onDoctor);
+  onDoctorRef.current = onDoctor;
   useEffect(() => {
     const es = new EventSource(eventsUrl());
     let pending: Set<string> | null = null;
@@ -37,6 +44,13 @@ export function useEvents(onRuns: () => void): { versionOf(tag?: string): number
       for (const t of tags) pending.add(t);
     });
     es.addEventListener('runs', () => onRunsRef.current());
+    es.addEventListener('doctor', (e) => {
+      try {
+        onDoctorRef.current?.(JSON.parse((e as MessageEvent<string>).data) as DoctorEvent);
+      } catch {
+        // a malformed event: the next summary load brings the state back
+      }
+    });
     return () => es.close();
   }, []);
   return {

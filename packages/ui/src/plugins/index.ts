@@ -2,6 +2,7 @@
 import { audio } from './audio';
 import { customScalars } from './custom_scalars';
 import { distributions } from './distributions';
+import { doctor } from './doctor';
 import { histograms } from './histograms';
 import { hparams } from './hparams';
 import { images } from './images';
@@ -21,5 +22,6 @@ export const plugins: DashboardPlugin[] = [
   text,
   prCurves,
   hparams,
+  doctor,
   model,
 ];

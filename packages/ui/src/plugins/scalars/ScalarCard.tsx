@@ -17,6 +17,8 @@ interface Props {
   theme: Theme;
   /** margin charts: fill between the lines of each pair of tags [upper, lower] of a run */
   bandTags?: [string, string];
+  /** a marked step (a doctor finding's onset) */
+  mark?: { x: number; label: string } | null;
 }
 
 export function ScalarCard(props: Props) {
@@ -26,6 +28,7 @@ export function ScalarCard(props: Props) {
       title={props.title}
       wide={wide}
       testId="scalar-card"
+      release
       actions={
         <button
           type="button"
@@ -52,6 +55,7 @@ function ScalarCardBody({
   theme,
   height,
   bandTags,
+  mark,
 }: Props & { height: number }) {
   const { series, prepared, error } = useScalarLines(requests, { ...view, version });
   if (error) return <div className="hint error">{error}</div>;
@@ -87,6 +91,7 @@ function ScalarCardBody({
         onZoom={(zoom) => update({ zoom })}
         height={height}
         bands={bands}
+        mark={mark}
       />
       {multiTag && (
         <ul className="legend">

@@ -31,20 +31,25 @@ interface Props {
   height?: number;
   /** margin charts fill between lines [i, j] of the prepared table */
   bands?: [number, number][];
+  /** a vertical line with a label at this x (e.g. the step a doctor finding started) */
+  mark?: { x: number; label: string } | null;
 }
 
 /**
  * One scalar chart: uPlot on canvas, the smoothed line over a faint raw line, drag to zoom,
  * double-click to reset, and a tooltip listing every line's step, value, smoothed value and time.
  */
-export function ScalarChart({ lines, prepared, settings, theme, onZoom, height = 240, bands }: Props) {
+export function ScalarChart({ lines, prepared, settings, theme, onZoom, height = 240, bands, mark }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const tip = useRef<HTMLDivElement>(null);
+  const markEl = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const live = useRef({ lines, prepared, settings, onZoom });
-  live.current = { lines, prepared, settings, onZoom };
+  const live = useRef({ lines, prepared, settings, onZoom, mark });
+  live.current = { lines, prepared, settings, onZoom, mark };
+  // many runs at different steps: each line on its own x (uPlot's mode 2), see prepareLines
+  const faceted = !!prepared.facets;
 
-  const structure = `${lines.map((l) => l.key + l.color).join('\n')}|${settings.x}|${settings.log}|${settings.smoothing > 0}|${theme}|${height}|${JSON.stringify(bands ?? [])}`;
+  const structure = `${lines.map((l) => l.key + l.color).join('\n')}|${settings.x}|${settings.log}|${settings.smoothing > 0}|${theme}|${height}|${JSON.stringify(bands ?? [])}|${faceted}`;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the chart is rebuilt only when its structure changes; data flows through setData below
   useEffect(() => {
@@ -58,6 +63,7 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
       ticks: { stroke: t.grid, width: 1, size: 4 },
     };
     const series: uPlot.Series[] = [{}];
+    const paths = faceted ? uPlot.paths.linear!() : undefined;
     for (const l of lines) {
       series.push({
         label: l.key,
@@ -65,10 +71,12 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
         width: 1,
         show: smoothed,
         points: { show: false },
+        paths,
       });
-      series.push({ label: l.key, stroke: l.color, width: 1.6 });
+      series.push({ label: l.key, stroke: l.color, width: 1.6, points: { show: false }, paths });
     }
     const opts: uPlot.Options = {
+      mode: faceted ? 2 : 1,
       width: el.clientWidth || 400,
       height,
       legend: { show: false },
@@ -81,7 +89,7 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
             return null;
           },
         },
-        points: { size: 6 },
+        points: { size: 6, show: !faceted },
       },
       scales: {
         x: { time: settings.x === 'wall' },
@@ -118,6 +126,7 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
           },
         ],
         setCursor: [(u) => drawTooltip(u, tip.current!, live.current)],
+        draw: [(u) => placeMark(u, markEl.current!, live.current.mark)],
       },
     };
     const u = new uPlot(opts, toData(live.current.prepared), el);
@@ -145,39 +154,88 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
     applyZoom(u, settings.zoom);
   }, [prepared, settings.zoom, settings.robust]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the mark moves without rebuilding the chart
+  useEffect(() => {
+    if (plot.current) placeMark(plot.current, markEl.current!, mark);
+  }, [mark?.x, mark?.label]);
+
   return (
     <div className="chart">
       <div ref={wrap} className="chart-canvas" data-testid="scalar-chart" />
+      <div ref={markEl} className="chart-mark" data-testid="chart-mark" hidden>
+        <span className="chart-mark-label" />
+      </div>
       <div ref={tip} className="tooltip" data-testid="tooltip" hidden />
     </div>
   );
 }
 
+/** A vertical line at mark.x over the plot area (hidden when outside the x range). */
+function placeMark(u: uPlot, el: HTMLDivElement, mark: { x: number; label: string } | null | undefined) {
+  const min = u.scales.x.min;
+  const max = u.scales.x.max;
+  if (!mark || min == null || max == null || mark.x < min || mark.x > max) {
+    el.hidden = true;
+    return;
+  }
+  const over = u.over.getBoundingClientRect();
+  const host = el.parentElement!.getBoundingClientRect();
+  el.hidden = false;
+  el.dataset.x = String(mark.x);
+  el.style.left = `${over.left - host.left + u.valToPos(mark.x, 'x')}px`;
+  el.style.top = `${over.top - host.top}px`;
+  el.style.height = `${over.height}px`;
+  el.querySelector('span')!.textContent = mark.label;
+}
+
+/** Aligned data (one x column), or in mode 2 one [x, y] pair per line. */
 function toData(p: Prepared): uPlot.AlignedData {
+  if (p.facets) {
+    const cols: unknown[] = [null];
+    for (const f of p.facets) cols.push([f.x, f.raw], [f.x, f.smooth]);
+    return cols as unknown as uPlot.AlignedData;
+  }
   const cols: (typeof p.raw)[number][] = [];
   for (let i = 0; i < p.raw.length; i++) cols.push(p.raw[i], p.smooth[i]);
   return [p.x, ...cols] as uPlot.AlignedData;
 }
 
+/** uPlot's mode 2 (each series its own x): set by the options, not in uPlot's typings. */
+function isFaceted(u: uPlot): boolean {
+  return (u as uPlot & { mode?: number }).mode === 2;
+}
+
+/** Columns of series s: its own x in mode 2, the shared x otherwise. */
+function columns(u: uPlot, s: number): [ArrayLike<number>, ArrayLike<number | null | undefined>] {
+  if (isFaceted(u)) return u.data[s] as unknown as [ArrayLike<number>, ArrayLike<number | null>];
+  return [u.data[0], u.data[s]];
+}
+
 function applyZoom(u: uPlot, zoom: [number, number] | null) {
-  const xs = u.data[0];
-  if (zoom) u.setScale('x', { min: zoom[0], max: zoom[1] });
-  else if (xs.length) u.setScale('x', { min: xs[0], max: xs[xs.length - 1] + (xs.length === 1 ? 1 : 0) });
+  if (zoom) return u.setScale('x', { min: zoom[0], max: zoom[1] });
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let s = isFaceted(u) ? 1 : 0; s < (isFaceted(u) ? u.data.length : 1); s++) {
+    const xs = isFaceted(u) ? columns(u, s)[0] : u.data[0];
+    if (!xs.length) continue;
+    lo = Math.min(lo, xs[0]);
+    hi = Math.max(hi, xs[xs.length - 1]);
+  }
+  if (lo <= hi) u.setScale('x', { min: lo, max: hi + (lo === hi ? 1 : 0) });
 }
 
 /** The y range of what is inside the x range, robust to outliers when asked. */
 function visibleRange(u: uPlot, robust: boolean): uPlot.Range.MinMax {
-  const xs = u.data[0];
   // before the first draw the scale's bounds are null
   const min = u.scales.x.min ?? Number.NEGATIVE_INFINITY;
   const max = u.scales.x.max ?? Number.POSITIVE_INFINITY;
   const values: (number | null)[] = [];
-  let i0 = 0;
-  while (i0 < xs.length && xs[i0] < min) i0++;
   for (let s = 1; s < u.data.length; s++) {
     if (!u.series[s].show) continue;
-    const col = u.data[s];
-    for (let i = i0; i < xs.length && xs[i] <= max; i++) {
+    const [xs, col] = columns(u, s);
+    let i = 0;
+    while (i < xs.length && xs[i] < min) i++;
+    for (; i < xs.length && xs[i] <= max; i++) {
       const v = col[i];
       if (v !== undefined && v !== null) values.push(v);
     }
@@ -190,7 +248,7 @@ function visibleRange(u: uPlot, robust: boolean): uPlot.Range.MinMax {
 function drawTooltip(u: uPlot, el: HTMLDivElement, ctx: { lines: ChartLine[]; prepared: Prepared }) {
   const idx = u.cursor.idx;
   const left = u.cursor.left ?? -1;
-  if (idx === null || idx === undefined || left < 0) {
+  if (((idx === null || idx === undefined) && !isFaceted(u)) || left < 0) {
     el.hidden = true;
     return;
   }

@@ -4,8 +4,16 @@ import type { XAxis } from '../../lib/viewState';
 import type { PluginProps } from '../types';
 import { ScalarCard } from './ScalarCard';
 
-export function ScalarsView({ selected, color, view, update, versionOf, theme }: PluginProps) {
+export function ScalarsView({ runs, selected, color, view, update, versionOf, theme }: PluginProps) {
   const tags = useMemo(() => tagsOfKind(selected, ['scalar'], view.tagFilter), [selected, view.tagFilter]);
+  // a tag whose every run is selected is asked for without a run list (the server sends every run)
+  const everyRun = useMemo(() => {
+    const all = tagsOfKind(runs, ['scalar'], view.tagFilter);
+    const out = new Set<string>();
+    for (const [tag, names] of tags) if (all.get(tag)?.length === names.length) out.add(tag);
+    return out;
+  }, [runs, tags, view.tagFilter]);
+  const mark = parseMark(view.extra.mark, view.x);
   return (
     <>
       <div className="toolbar">
@@ -47,6 +55,16 @@ export function ScalarsView({ selected, color, view, update, versionOf, theme }:
           />
           Ignore outliers
         </label>
+        {view.extra.mark && (
+          <button
+            type="button"
+            className="chip"
+            onClick={() => update({ extra: { ...view.extra, mark: '' } })}
+            title="Remove the marked step"
+          >
+            Mark {view.extra.mark.replace(':', ' · ')} ✕
+          </button>
+        )}
         {view.zoom && (
           <button
             type="button"
@@ -65,15 +83,26 @@ export function ScalarsView({ selected, color, view, update, versionOf, theme }:
           <ScalarCard
             key={tag}
             title={tag}
-            requests={[{ tag, runs: tags.get(tag)! }]}
+            requests={[{ tag, runs: everyRun.has(tag) ? null : tags.get(tag)! }]}
             color={color}
             view={view}
             update={update}
             version={versionOf(tag)}
             theme={theme}
+            mark={mark}
           />
         )}
       />
     </>
   );
+}
+
+/** `mark=STEP:LABEL` in the URL (a doctor finding's onset): a line on every chart, on the step axis. */
+export function parseMark(value: string | undefined, x: XAxis): { x: number; label: string } | null {
+  if (!value || x !== 'step') return null;
+  const [step, ...rest] = value.split(':');
+  const n = Number(step);
+  if (!step || !Number.isFinite(n)) return null;
+  const label = rest.join(':');
+  return { x: n, label: label ? `${label} @ step ${n}` : `step ${n}` };
 }

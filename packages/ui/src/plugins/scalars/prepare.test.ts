@@ -41,4 +41,18 @@ describe('prepareLines', () => {
     expect(own.order[nearest(own, 2.4)]).toBe(3);
     expect(own.order[nearest(own, 0.2)]).toBe(0);
   });
+  it('gives each line its own x instead of the aligned table when the table would be too big', () => {
+    const p = prepareLines(
+      [a, b, { steps: [3, 3], wall_times: [0, 1], values: [1, 2] }],
+      0,
+      'step',
+      false,
+      4,
+    );
+    expect(p.raw).toEqual([]);
+    expect(p.facets!.map((f) => [...f.x])).toEqual([[0, 2, 4], [1, 2, 5], [3]]);
+    expect(p.facets![1].raw).toEqual([10, null, 30]);
+    expect(p.facets![2].raw).toEqual([2]); // the later point of a repeated step
+    expect(prepareLines([a, b], 0, 'step', false, 1000).facets).toBeUndefined();
+  });
 });

@@ -32,7 +32,22 @@ export interface Prepared {
   raw: Cell[][];
   smooth: Cell[][];
   own: OwnPoints[];
+  /**
+   * Set instead of the aligned table when it would hold too many cells (many runs whose points sit at
+   * different steps: lines x distinct x grows like runs^2): each line's own x, raw and smoothed values.
+   */
+  facets?: Facet[];
 }
+
+/** One line in its own x order (uPlot's mode 2). */
+export interface Facet {
+  x: Float64Array;
+  raw: Cell[];
+  smooth: Cell[];
+}
+
+/** Above this many cells (lines x distinct x values) a chart draws each line on its own x. */
+export const ALIGNED_CELLS = 1_000_000;
 
 export function xOf(line: LineInput, i: number, mode: XAxis, origin: number): number {
   return mode === 'step' ? line.steps[i] : mode === 'wall' ? line.wall_times[i] : line.wall_times[i] - origin;
@@ -44,6 +59,7 @@ export function prepareLines(
   smoothing: number,
   mode: XAxis,
   log: boolean,
+  maxCells = ALIGNED_CELLS,
 ): Prepared {
   const own: OwnPoints[] = lines.map((line) => {
     const n = line.steps.length;
@@ -74,6 +90,23 @@ export function prepareLines(
   const x = all.slice(0, unique);
 
   const cell = (v: number | null): Cell => (v === null || !Number.isFinite(v) || (log && v <= 0) ? null : v);
+  if (lines.length * unique > maxCells) {
+    const facets = lines.map((line, s): Facet => {
+      const o = own[s];
+      // a repeated x keeps the later point, as in the aligned table
+      const keep: number[] = [];
+      for (let p = 0; p < o.x.length; p++) {
+        if (p + 1 < o.x.length && o.x[p + 1] === o.x[p]) continue;
+        keep.push(p);
+      }
+      return {
+        x: Float64Array.from(keep, (p) => o.x[p]),
+        raw: keep.map((p) => cell(line.values[o.order[p]])),
+        smooth: keep.map((p) => cell(o.smoothed[o.order[p]])),
+      };
+    });
+    return { x: new Float64Array(0), raw: [], smooth: [], own, facets };
+  }
   const raw: Cell[][] = [];
   const smooth: Cell[][] = [];
   lines.forEach((line, s) => {

@@ -7,34 +7,38 @@ import type { LineInput, Prepared } from './prepare';
 import { prepareAsync } from './prepareClient';
 
 const WIDTH = 1500;
-const MAX_RUNS_PARAM = 1500; // characters of run names per request, to keep URLs well under limits
+/** Longest list of run names sent in one URL (characters); a longer selection is filtered here. */
+const MAX_RUNS_PARAM = 6000;
+/**
+ * Points budget of one chart's request (the server gives each run max_points / (4 x runs) buckets
+ * when that is below the width): a chart of 1,000 runs gets ~20 points a run, one run the full
+ * 1,500 px. Zooming in asks for the range again at full resolution.
+ */
+export const MAX_POINTS = 20_000;
 
-/** Scalar requests for a tag, the runs split over several URLs when there are many. */
-export function scalarUrls(tag: string, runs: string[], x: XAxis, zoom: [number, number] | null): string[] {
-  const chunks: string[][] = [];
-  let cur: string[] = [];
-  let len = 0;
-  for (const r of runs) {
-    if (cur.length && len + r.length > MAX_RUNS_PARAM) {
-      chunks.push(cur);
-      cur = [];
-      len = 0;
-    }
-    cur.push(r);
-    len += r.length + 1;
-  }
-  if (cur.length) chunks.push(cur);
+/**
+ * One request per tag: every run with the tag when `runs` is null (the server's default), else the
+ * named runs. `keep` filters a response that had to ask for every run (a selection too long for a URL).
+ */
+export function scalarRequest(
+  tag: string,
+  runs: string[] | null,
+  x: XAxis,
+  zoom: [number, number] | null,
+): { url: string; keep: Set<string> | null } {
+  const list = runs?.join(',') ?? null;
+  const named = list !== null && list.length <= MAX_RUNS_PARAM;
   // the server can cut a step or wall-time range at full resolution; a relative axis has no common zero
   const range = zoom && x !== 'relative' ? { xmin: zoom[0], xmax: zoom[1] } : {};
-  return chunks.map((c) =>
-    apiPath('scalars', {
-      tag,
-      runs: c.join(','),
-      width: WIDTH,
-      x: x === 'wall' ? 'wall_time' : 'step',
-      ...range,
-    }),
-  );
+  const url = apiPath('scalars', {
+    tag,
+    runs: named ? list : undefined,
+    width: WIDTH,
+    max_points: MAX_POINTS,
+    x: x === 'wall' ? 'wall_time' : 'step',
+    ...range,
+  });
+  return { url, keep: runs && !named ? new Set(runs) : null };
 }
 
 /** A series with the tag it belongs to (custom-scalar charts mix tags). */
@@ -48,7 +52,8 @@ export interface Lines {
 
 export interface LineRequest {
   tag: string;
-  runs: string[];
+  /** the runs to draw; null = every run that has the tag (the whole run list is selected) */
+  runs: string[] | null;
 }
 
 /**
@@ -59,18 +64,26 @@ export function useScalarLines(
   requests: LineRequest[],
   opts: { x: XAxis; zoom: [number, number] | null; smoothing: number; log: boolean; version: number },
 ): Lines {
-  const full = requests.flatMap((r) => scalarUrls(r.tag, r.runs, opts.x, null));
-  const fullData = useApiAll<ScalarsResponse>(full, opts.version);
+  const full = requests.map((r) => scalarRequest(r.tag, r.runs, opts.x, null));
+  const fullData = useApiAll<ScalarsResponse>(
+    full.map((f) => f.url),
+    opts.version,
+  );
   const downsampled = fullData.data.some((d) => d?.series.some((s) => s.downsampled));
   const zoomed = useApiAll<ScalarsResponse>(
-    downsampled && opts.zoom ? requests.flatMap((r) => scalarUrls(r.tag, r.runs, opts.x, opts.zoom)) : [],
+    downsampled && opts.zoom ? requests.map((r) => scalarRequest(r.tag, r.runs, opts.x, opts.zoom).url) : [],
     opts.version,
   );
   const source = zoomed.data.length && zoomed.data.every(Boolean) ? zoomed : fullData;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `full` is derived from the same requests as the data
   const series = useMemo(
     () =>
       source.data.every(Boolean)
-        ? source.data.flatMap((d) => d!.series.map((s): TaggedSeries => ({ ...s, tag: d!.tag })))
+        ? source.data.flatMap((d, i) =>
+            d!.series
+              .filter((s) => !full[i]?.keep || full[i].keep!.has(s.run))
+              .map((s): TaggedSeries => ({ ...s, tag: d!.tag })),
+          )
         : null,
     [source.data],
   );
