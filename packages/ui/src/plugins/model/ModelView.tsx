@@ -14,6 +14,9 @@ import { download, sceneToCanvas, sceneToSvg } from './exportImage';
 import { type Anchor, GraphCanvas } from './GraphCanvas';
 import { layoutInWorker } from './layoutClient';
 import { NodePanel } from './NodePanel';
+import { RunPanel } from './RunPanel';
+import type { RunResult } from './runApi';
+import { type ColorBy, paintFor } from './runColors';
 import { buildViewGraph, initialExpansion, revealed, search, type ViewGraph } from './viewGraph';
 import { WeightView } from './WeightView';
 import './model.css';
@@ -26,6 +29,8 @@ interface ServedModel {
 
 interface Opened {
   name: string;
+  /** index among the served models; undefined for a file opened in the page */
+  served?: number;
   model: Model;
   vg: ViewGraph | null;
 }
@@ -46,6 +51,9 @@ export function ModelView({ theme }: PluginProps) {
   const [focus, setFocus] = useState<{ item: number; seq: number } | null>(null);
   const [query, setQuery] = useState('');
   const [dragging, setDragging] = useState(false);
+  const [showRun, setShowRun] = useState(false);
+  const [run, setRun] = useState<RunResult | null>(null);
+  const [colorBy, setColorBy] = useState<ColorBy>('op');
   const fileInput = useRef<HTMLInputElement>(null);
   const root = useRef<HTMLElement>(null);
   // fill the window below whatever the shell shows above the view
@@ -61,7 +69,7 @@ export function ModelView({ theme }: PluginProps) {
   const pal = useMemo(() => palette(theme === 'dark'), [theme]);
   const vg = opened?.vg ?? null;
 
-  const show = useCallback(async (name: string, load: () => Promise<Model>) => {
+  const show = useCallback(async (name: string, load: () => Promise<Model>, served?: number) => {
     setLoading(name);
     setError(null);
     try {
@@ -71,7 +79,9 @@ export function ModelView({ theme }: PluginProps) {
       setSelected(-1);
       setAnchor(null);
       setExpanded(g ? initialExpansion(g) : new Uint8Array());
-      setOpened({ name, model, vg: g });
+      setRun(null);
+      setColorBy('op');
+      setOpened({ name, served, model, vg: g });
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -81,11 +91,15 @@ export function ModelView({ theme }: PluginProps) {
 
   const openServed = useCallback(
     (m: ServedModel) =>
-      show(m.name, async () => {
-        const res = await fetch(apiPath(`models/${m.index}/file`, {}, true));
-        if (!res.ok) throw new Error(`${m.name}: the server answered ${res.status}.`);
-        return openModel(bytesSource(m.name, new Uint8Array(await res.arrayBuffer())));
-      }),
+      show(
+        m.name,
+        async () => {
+          const res = await fetch(apiPath(`models/${m.index}/file`, {}, true));
+          if (!res.ok) throw new Error(`${m.name}: the server answered ${res.status}.`);
+          return openModel(bytesSource(m.name, new Uint8Array(await res.arrayBuffer())));
+        },
+        m.index,
+      ),
     [show],
   );
 
@@ -140,7 +154,16 @@ export function ModelView({ theme }: PluginProps) {
 
   const hits = useMemo(() => (vg ? search(vg, query) : []), [vg, query]);
   const hitSet = useMemo(() => new Set(hits), [hits]);
-  const marks = useMemo(() => ({ selected, hits: hitSet }), [selected, hitSet]);
+  const paint = useMemo(
+    () => (vg && run ? paintFor(vg, run, colorBy, pal.dark) : null),
+    [vg, run, colorBy, pal],
+  );
+  // the node where NaN/Inf first appeared, outlined in red
+  const alert = useMemo(() => {
+    const o = run?.nan_origin;
+    return o && vg ? itemOfNode(vg, o.node) : -1;
+  }, [vg, run]);
+  const marks = useMemo(() => ({ selected, hits: hitSet, paint, alert }), [selected, hitSet, paint, alert]);
   const goTo = (item: number) => {
     if (!vg) return;
     const next = revealed(vg, expanded, item);
@@ -240,6 +263,17 @@ export function ModelView({ theme }: PluginProps) {
             </button>
           </>
         )}
+        {vg && (
+          <button
+            type="button"
+            className="control"
+            aria-pressed={showRun}
+            data-testid="run-toggle"
+            onClick={() => setShowRun((v) => !v)}
+          >
+            Run…
+          </button>
+        )}
         {scene && (
           <>
             <button
@@ -282,6 +316,22 @@ export function ModelView({ theme }: PluginProps) {
       {opened && !vg && <TensorList model={opened.model} />}
       {vg && (
         <div className="model-body">
+          {showRun && opened && (
+            <RunPanel
+              key={opened.served ?? `page:${opened.name}`}
+              served={opened.served}
+              name={opened.name}
+              run={run}
+              onRun={setRun}
+              colorBy={colorBy}
+              onColorBy={setColorBy}
+              legend={paint?.legend ?? null}
+              onShowNode={(node) => {
+                const item = itemOfNode(vg, node);
+                if (item >= 0) goTo(item);
+              }}
+            />
+          )}
           {scene ? (
             <GraphCanvas
               scene={scene}
@@ -294,11 +344,21 @@ export function ModelView({ theme }: PluginProps) {
           ) : (
             <div className="empty">Laying out {vg.count.toLocaleString('en')} items…</div>
           )}
-          {selected >= 0 && <NodePanel vg={vg} item={selected} onClose={() => setSelected(-1)} />}
+          {selected >= 0 && <NodePanel vg={vg} item={selected} run={run} onClose={() => setSelected(-1)} />}
         </div>
       )}
     </section>
   );
+}
+
+/** The item of the operator the runtime calls `node` (its name, or its id when it has none). */
+function itemOfNode(vg: ViewGraph, node: string): number {
+  for (let i = 0; i < vg.count; i++) {
+    if (vg.kind[i] !== 'op') continue;
+    const n = vg.graph.nodes[vg.node[i]];
+    if ((n.name || n.id) === node) return i;
+  }
+  return -1;
 }
 
 /** Formats without a graph (weights only): the tensors, each opening its statistics. */

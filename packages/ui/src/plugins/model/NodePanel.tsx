@@ -1,6 +1,8 @@
 /** The selected node: op, attributes, inputs and outputs with shapes, and each weight it reads. */
 import { nodeMacs } from '@tensorscope/analysis/model';
 import type { AttrValue, ValueInfo } from '@tensorscope/formats/model';
+import { ActivationView } from './ActivationView';
+import type { RunResult } from './runApi';
 import type { ViewGraph } from './viewGraph';
 import { WeightView } from './WeightView';
 
@@ -44,7 +46,18 @@ function valueRow(vg: ViewGraph, name: string, key: string) {
   );
 }
 
-export function NodePanel({ vg, item, onClose }: { vg: ViewGraph; item: number; onClose(): void }) {
+export function NodePanel({
+  vg,
+  item,
+  run,
+  onClose,
+}: {
+  vg: ViewGraph;
+  item: number;
+  /** the last run of the model, whose activations the panel shows */
+  run?: RunResult | null;
+  onClose(): void;
+}) {
   const graph = vg.graph;
   const nodeIndex = vg.node[item];
   const node = nodeIndex >= 0 ? graph.nodes[nodeIndex] : undefined;
@@ -100,6 +113,14 @@ export function NodePanel({ vg, item, onClose }: { vg: ViewGraph; item: number; 
           <table className="data-table compact" data-testid="node-outputs">
             <tbody>{node.outputs.map((v, i) => valueRow(vg, v, `o${i}`))}</tbody>
           </table>
+          {run && <h4>Activations (run {run.run})</h4>}
+          {run &&
+            node.outputs
+              .filter((v) => v && run.tensors[v])
+              .map((v) => <ActivationView key={v} name={v} tensor={run.tensors[v]} run={run} />)}
+          {run && !node.outputs.some((v) => v && run.tensors[v]) && (
+            <p className="muted">The run captured no output of this node.</p>
+          )}
           {weights.length > 0 && <h4>Weights</h4>}
           {weights.map((w) => (
             <WeightView key={w} tensor={vg.weights.get(w)!} />

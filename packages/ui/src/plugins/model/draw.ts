@@ -102,7 +102,13 @@ export function prepareScene(vg: ViewGraph, layout: CompoundLayout, expanded: Ui
 export interface Marks {
   selected: number;
   hits: ReadonlySet<number>;
+  /** colours by a run's statistic (fill and label per item) instead of by operator kind */
+  paint?: { fill: readonly string[]; text: readonly string[] } | null;
+  /** an item outlined in red: where NaN/Inf first appeared */
+  alert?: number;
 }
+
+export const ALERT_COLOR = '#dc2626';
 
 const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';
 
@@ -209,8 +215,10 @@ export function drawScene(
     const bx = x[i] - w[i] / 2;
     const by = y[i] - h[i] / 2;
     const kind = vg.kind[i];
-    ctx.fillStyle =
-      kind === 'module'
+    const paint = marks.paint;
+    ctx.fillStyle = paint
+      ? paint.fill[i]
+      : kind === 'module'
         ? pal.moduleFill
         : kind === 'op'
           ? opColor(vg.op[i], pal.dark)
@@ -227,14 +235,21 @@ export function drawScene(
       ctx.lineWidth = 1;
       ctx.stroke();
     }
-    const mark = i === marks.selected ? pal.selected : marks.hits.has(i) ? pal.hit : '';
+    const mark =
+      i === marks.selected
+        ? pal.selected
+        : marks.hits.has(i)
+          ? pal.hit
+          : i === marks.alert
+            ? ALERT_COLOR
+            : '';
     if (mark) {
       ctx.strokeStyle = mark;
       ctx.lineWidth = 3 / Math.min(1, s);
       ctx.strokeRect(bx - 2, by - 2, w[i] + 4, h[i] + 4);
     }
     if (labels) {
-      ctx.fillStyle = kind === 'module' ? pal.text : '#ffffff';
+      ctx.fillStyle = paint ? paint.text[i] : kind === 'module' ? pal.text : '#ffffff';
       const text = kind === 'module' ? `▸ ${vg.label[i]}  ${vg.leaves[i]} ops` : vg.label[i];
       ctx.fillText(text, x[i], y[i], w[i] - 10);
     }
