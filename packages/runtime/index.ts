@@ -8,4 +8,5 @@ export * from './overlay';
 export * from './stats';
 export * from './tfjs/attribution';
 export * from './tfjs/executor';
+export * from './tfjs/gradcam';
 export { OPS } from './tfjs/ops';

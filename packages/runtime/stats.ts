@@ -1,6 +1,11 @@
 /**
- * Statistics of one activation tensor, computed while ONNX Runtime's output is alive and then dropped:
- * one pass for moments, zeros, NaN/Inf and per-channel liveness, one pass for the histogram.
+ * Statistics of one activation tensor, computed while ONNX Runtime's output is alive and then dropped.
+ *
+ * float32 tensors take one pass (two loops over each cache-sized block): float64 sums (of x - x[0], so the variance is free of
+ * cancellation), exact min / max / zeros / per-channel liveness, and a data-independent histogram taken
+ * from the float's bits (`bits >>> 20`: sign, exponent and the top 3 mantissa bits, 4,096 buckets, one
+ * increment per element), rebinned afterwards into HISTOGRAM_BINS bins over [min, max]. A tensor holding
+ * NaN or Inf (seen in the exponent-255 buckets) is recomputed by the exact generic pass.
  */
 import { type Histogram, histogram, type NumericArray } from '@tensorscope/analysis/model';
 
@@ -33,25 +38,149 @@ const BOUNDS: Record<string, [number, number]> = {
 
 /** `shape` gives the channel layout (axis 1); `op` the producing operator (for saturation). */
 export function activationStats(data: NumericArray, shape: readonly number[], op = ''): ActivationStats {
+  const stats = (data instanceof Float32Array && fusedFloat32(data, shape)) || genericStats(data, shape);
+  const bounds = BOUNDS[op];
+  if (bounds) stats.saturation = saturation(data, bounds);
+  return stats;
+}
+
+/** one block per (batch item, channel) for rank >= 3 (liveness is decided per block), else one block */
+function blockSize(n: number, shape: readonly number[]): { channels: number; block: number } {
+  const channels = shape.length >= 3 && n ? shape[1] : 0;
+  return { channels, block: channels ? n / (shape[0] * channels) : n };
+}
+
+function deadChannels(live: Uint8Array): number[] {
+  const dead: number[] = [];
+  for (let c = 0; c < live.length; c++) if (!live[c]) dead.push(c);
+  return dead;
+}
+
+const BUCKETS = 4096;
+/** buckets of exponent 255 (Inf and NaN), positive and negative */
+const nonFinite = (counts: Uint32Array) => {
+  for (let m = 0; m < 8; m++) if (counts[0x7f8 + m] || counts[0xff8 + m]) return true;
+  return false;
+};
+
+/** The fused pass; undefined when the tensor holds NaN/Inf (the generic pass counts them exactly). */
+function fusedFloat32(values: Float32Array, shape: readonly number[]): ActivationStats | undefined {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  const counts = new Uint32Array(BUCKETS);
+  const { channels, block } = blockSize(n, shape);
+  const live = channels ? new Uint8Array(channels) : undefined;
+  const shift = n ? values[0] : 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  let sumSq = 0;
+  let zeros = 0;
+  for (let b = 0, start = 0; start < n; b++, start += block) {
+    const stop = start + block;
+    let blockZeros = 0;
+    for (let i = start; i < stop; i++) {
+      const x = values[i];
+      const d = x - shift;
+      sum += d;
+      sumSq += d * d;
+      if (x < min) min = x;
+      if (x > max) max = x;
+      if (x === 0) blockZeros++;
+    }
+    // a second loop over the block (still in cache): V8 runs the two loops faster than one fused loop
+    for (let i = start; i < stop; i++) counts[bits[i] >>> 20]++;
+    zeros += blockZeros;
+    if (live && blockZeros < block) live[b % channels] = 1;
+  }
+  if (nonFinite(counts)) return undefined;
+  const stats: ActivationStats = {
+    count: n,
+    mean: n ? shift + sum / n : Number.NaN,
+    std: n ? Math.sqrt(Math.max(0, sumSq / n - (sum / n) ** 2)) : Number.NaN,
+    min: n ? min : Number.NaN,
+    max: n ? max : Number.NaN,
+    zeros: n ? zeros / n : 0,
+    nan: 0,
+    inf: 0,
+    histogram: rebin(counts, min, max, HISTOGRAM_BINS),
+  };
+  if (live) stats.deadChannels = deadChannels(live);
+  return stats;
+}
+
+/** [low, high) of the absolute values in bucket `b` (sign bit dropped) */
+function bucketRange(b: number): [number, number] {
+  const exponent = (b >> 3) & 0xff;
+  const m = b & 7;
+  if (exponent === 0) return [(m / 8) * 2 ** -126, ((m + 1) / 8) * 2 ** -126]; // zero and subnormals
+  const scale = 2 ** (exponent - 127);
+  return [scale * (1 + m / 8), scale * (1 + (m + 1) / 8)];
+}
+
+/**
+ * The bit buckets as `bins` equal bins over [min, max]: each bucket's count is spread evenly over its
+ * value range clipped to [min, max] (the zero buckets go to the bin holding 0), then rounded so every bin
+ * holds a whole count and the total is exact. The count below any bin edge is off by at most the count
+ * of the one bucket (1/8 of an octave) that straddles the edge, plus one for the rounding.
+ */
+export function rebin(counts: Uint32Array, min: number, max: number, bins: number): Histogram {
+  const edges = new Float64Array(bins + 1);
+  const out = new Float64Array(bins);
+  const width = max > min ? (max - min) / bins : 1;
+  for (let i = 0; i <= bins; i++) edges[i] = min + i * width;
+  if (!(max >= min)) return { edges, counts: out };
+  const binOf = (x: number) => Math.min(bins - 1, Math.max(0, Math.floor((x - min) / width)));
+  const spread = (lo: number, hi: number, count: number) => {
+    lo = Math.max(lo, min);
+    hi = Math.min(hi, max);
+    if (!(hi > lo) || max === min) {
+      out[binOf(Math.min(Math.max(lo, min), max))] += count;
+      return;
+    }
+    const first = binOf(lo);
+    const last = binOf(hi);
+    for (let k = first; k <= last; k++) {
+      const overlap = Math.min(hi, edges[k + 1]) - Math.max(lo, edges[k]);
+      out[k] += (count * Math.max(0, overlap)) / (hi - lo);
+    }
+  };
+  for (let b = 0; b < BUCKETS; b++) {
+    const c = counts[b];
+    if (!c) continue;
+    const [lo, hi] = bucketRange(b);
+    if ((b & 0x7ff) === 0)
+      out[binOf(0)] += c; // zeros (and subnormals below 2^-129) at 0
+    else if (b & 0x800) spread(-hi, -lo, c);
+    else spread(lo, hi, c);
+  }
+  // whole counts with an exact total: round the running sum
+  let before = 0;
+  let running = 0;
+  for (let k = 0; k < bins; k++) {
+    running += out[k];
+    const r = Math.round(running);
+    out[k] = r - before;
+    before = r;
+  }
+  return { edges, counts: out };
+}
+
+/** any dtype, NaN/Inf counted; two passes (moments, then a histogram over the finite range) */
+function genericStats(data: NumericArray, shape: readonly number[]): ActivationStats {
   const values =
     data instanceof BigInt64Array || data instanceof BigUint64Array ? Float64Array.from(data, Number) : data;
   const n = values.length;
-  const channels = shape.length >= 3 ? shape[1] : 0;
-  const inner = channels ? n / (shape[0] * channels) : 0;
+  const { channels, block } = blockSize(n, shape);
   const live = channels ? new Uint8Array(channels) : undefined;
   let nan = 0;
   let inf = 0;
   let zeros = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  // sums of (x - shift) in float64: a shift near the data keeps the variance free of cancellation
   const shift = n && Number.isFinite(values[0]) ? Number(values[0]) : 0;
   let sum = 0;
   let sumSq = 0;
-  const bounds = BOUNDS[op];
-  let saturated = 0;
-  // one block per (batch item, channel): liveness is decided per block, not per element
-  const block = channels ? inner : n;
   for (let b = 0, start = 0; start < n; b++, start += block) {
     let blockZeros = 0;
     const stop = Math.min(n, start + block);
@@ -69,23 +198,13 @@ export function activationStats(data: NumericArray, shape: readonly number[], op
       else inf++;
     }
     zeros += blockZeros;
-    const nonzero = blockZeros < stop - start;
-    if (live && nonzero) live[b % channels] = 1;
-  }
-  if (bounds) {
-    const margin = 0.01 * (bounds[1] - bounds[0]);
-    for (let i = 0; i < n; i++) {
-      const x = values[i];
-      if (x <= bounds[0] + margin || x >= bounds[1] - margin) saturated++;
-    }
+    if (live && blockZeros < stop - start) live[b % channels] = 1;
   }
   const finite = n - nan - inf;
-  const mean = finite ? shift + sum / finite : Number.NaN;
-  const variance = finite ? Math.max(0, sumSq / finite - (sum / finite) ** 2) : Number.NaN;
   const stats: ActivationStats = {
     count: n,
-    mean,
-    std: Math.sqrt(variance),
+    mean: finite ? shift + sum / finite : Number.NaN,
+    std: finite ? Math.sqrt(Math.max(0, sumSq / finite - (sum / finite) ** 2)) : Number.NaN,
     min: finite ? min : Number.NaN,
     max: finite ? max : Number.NaN,
     zeros: n ? zeros / n : 0,
@@ -93,11 +212,17 @@ export function activationStats(data: NumericArray, shape: readonly number[], op
     inf,
     histogram: histogram(values, HISTOGRAM_BINS, min, max),
   };
-  if (live && n) {
-    const dead: number[] = [];
-    for (let c = 0; c < channels; c++) if (!live[c]) dead.push(c);
-    stats.deadChannels = dead;
-  }
-  if (bounds) stats.saturation = n ? saturated / n : 0;
+  if (live) stats.deadChannels = deadChannels(live);
   return stats;
+}
+
+function saturation(data: NumericArray, [low, high]: [number, number]): number {
+  const n = data.length;
+  const margin = 0.01 * (high - low);
+  let saturated = 0;
+  for (let i = 0; i < n; i++) {
+    const x = Number(data[i]);
+    if (x <= low + margin || x >= high - margin) saturated++;
+  }
+  return n ? saturated / n : 0;
 }

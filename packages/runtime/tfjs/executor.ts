@@ -1,53 +1,91 @@
 /**
  * Runs an ONNX graph with TF.js (cpu backend) through the op table, so TF.js can differentiate it.
- * Weights are read once into TF.js tensors; a model with an op outside the table is refused up front
- * with the names of every missing op.
+ * Weights (and Constant tensors) are read once into TF.js tensors; a model with an op outside the table is
+ * refused up front with the names of every missing op. An executor can be made for a part of the graph
+ * (the nodes between a layer and the output, for Grad-CAM): only that part's ops and weights are needed.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DType, Graph, Model, TensorData } from '@tensorscope/formats/model';
+import type { DType, Graph, GraphNode, Model, TensorData } from '@tensorscope/formats/model';
 import { InputError } from '../errors';
-import { OPS } from './ops';
+import { ALL_OUTPUTS, OPS, unsupportedVariant } from './ops';
 
 export function tensorOf(data: TensorData, shape: number[], dtype: DType): tf.Tensor {
   if (Array.isArray(data)) throw new Error('string tensors are not supported');
-  if (dtype === 'int64' || dtype === 'int32' || dtype === 'int8' || dtype === 'uint8' || dtype === 'int16')
+  if (
+    dtype === 'int64' ||
+    dtype === 'int32' ||
+    dtype === 'int8' ||
+    dtype === 'uint8' ||
+    dtype === 'int16' ||
+    dtype === 'uint16' ||
+    dtype === 'uint32'
+  )
     return tf.tensor(Int32Array.from(data as ArrayLike<number>, Number), shape, 'int32');
   if (dtype === 'bool') return tf.tensor(Uint8Array.from(data as ArrayLike<number>), shape, 'bool');
+  if (data instanceof Float32Array) return tf.tensor(data.slice(), shape, 'float32');
   return tf.tensor(Float32Array.from(data as ArrayLike<number>, Number), shape, 'float32');
 }
+
+export interface ExecutorOptions {
+  /** indices of the nodes this executor runs (default: all); only their ops and weights are loaded */
+  nodes?: readonly number[];
+}
+
+const opName = (n: GraphNode) => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.op}` : n.op);
 
 export class TfjsExecutor {
   private constructor(
     readonly graph: Graph,
     private readonly weights: Map<string, tf.Tensor>,
+    /** the nodes this executor runs, in graph order */
+    readonly nodes: readonly number[],
   ) {}
 
-  /** ops of `graph` that the table lacks (nodes of other domains count as unsupported) */
-  static unsupported(graph: Graph): string[] {
-    const missing = graph.nodes.flatMap((n) => {
-      if (n.domain && n.domain !== 'ai.onnx') return [`${n.domain}.${n.op}`];
+  /** ops of `graph` (or of its nodes `only`) that the table lacks (nodes of other domains count too) */
+  static unsupported(graph: Graph, only?: readonly number[]): string[] {
+    const nodes = only ? only.map((i) => graph.nodes[i]) : graph.nodes;
+    const missing = nodes.flatMap((n) => {
+      if (n.domain && n.domain !== 'ai.onnx') return [opName(n)];
       if (!OPS[n.op]) return [n.op];
+      const variant = unsupportedVariant(n);
+      if (variant) return [variant];
       // extra outputs (MaxPool Indices, Dropout mask) are not computed
-      if (n.outputs.slice(1).some(Boolean)) return [`${n.op} (with ${n.outputs.length} outputs)`];
+      if (!ALL_OUTPUTS.has(n.op) && n.outputs.slice(1).some(Boolean))
+        return [`${n.op} (with ${n.outputs.length} outputs)`];
       return [];
     });
     return [...new Set(missing)].sort();
   }
 
-  static async create(model: Model, file = 'the model'): Promise<TfjsExecutor> {
+  static async create(
+    model: Model,
+    file = 'the model',
+    options: ExecutorOptions = {},
+  ): Promise<TfjsExecutor> {
     tf.env().set('PROD', true); // no console banner suggesting tfjs-node, which cannot install here
     await tf.setBackend('cpu');
     const graph = model.graph;
     if (!graph) throw new InputError(`${file}: has no graph to run`);
-    const missing = TfjsExecutor.unsupported(graph);
+    const nodes = options.nodes ? [...options.nodes].sort((a, b) => a - b) : graph.nodes.map((_, i) => i);
+    const missing = TfjsExecutor.unsupported(graph, nodes);
     if (missing.length)
       throw new InputError(
         `${file}: the TF.js executor does not support the op${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
       );
+    const used = new Set(nodes.flatMap((i) => graph.nodes[i].inputs));
     const weights = new Map<string, tf.Tensor>();
     for (const [name, t] of graph.initializers)
-      weights.set(name, tensorOf(await t.read(), t.shape as number[], t.dtype));
-    return new TfjsExecutor(graph, weights);
+      if (used.has(name)) weights.set(name, tensorOf(await t.read(), t.shape as number[], t.dtype));
+    // Constant nodes holding a tensor are weights too (reading it is asynchronous, kernels are not)
+    for (const i of nodes) {
+      const n = graph.nodes[i];
+      const value = n.attributes.value;
+      if (n.op === 'Constant' && value && typeof value === 'object' && 'tensor' in value) {
+        const t = value.tensor;
+        weights.set(n.outputs[0], tensorOf(await t.read(), t.shape as number[], t.dtype));
+      }
+    }
+    return new TfjsExecutor(graph, weights, nodes);
   }
 
   /**
@@ -55,10 +93,19 @@ export class TfjsExecutor {
    * returns every value computed. Call inside tf.tidy/tf.grad to manage memory and gradients.
    */
   execute(values: Map<string, tf.Tensor>, from = 0, until = this.graph.nodes.length): Map<string, tf.Tensor> {
+    return this.run(
+      values,
+      this.nodes.filter((i) => i >= from && i < until),
+    );
+  }
+
+  /** Runs the given nodes (graph indices, in order) with `values` known; returns every value. */
+  run(values: Map<string, tf.Tensor>, nodes: readonly number[] = this.nodes): Map<string, tf.Tensor> {
     const env = new Map(this.weights);
     for (const [k, v] of values) env.set(k, v);
-    for (let i = from; i < until; i++) {
+    for (const i of nodes) {
       const node = this.graph.nodes[i];
+      if (node.op === 'Constant' && this.weights.has(node.outputs[0])) continue;
       const inputs = node.inputs.map((name) => (name ? env.get(name) : undefined));
       const outputs = OPS[node.op](inputs, node);
       node.outputs.forEach((name, k) => {

@@ -205,6 +205,168 @@ const concat: OpKernel = (xs, node) => {
   return [tf.concat(ts, axisOf(attr(node, 'axis', 0), ts[0].rank))];
 };
 
+/** Constant with a scalar or list attribute (a `value` tensor is read up front by the executor) */
+const constant: OpKernel = (_, node) => {
+  const a = node.attributes;
+  if (typeof a.value_float === 'number') return [tf.scalar(a.value_float)];
+  if (typeof a.value_int === 'number') return [tf.scalar(a.value_int, 'int32')];
+  if (Array.isArray(a.value_floats)) return [tf.tensor1d(a.value_floats as number[])];
+  if (Array.isArray(a.value_ints)) return [tf.tensor1d(a.value_ints as number[], 'int32')];
+  throw new Error(`Constant node ${node.name || node.id}: only numeric constants are supported`);
+};
+
+/** the dims of x from `start` to `end` (opset 15 attributes), as int32 (ONNX: int64) */
+const shape: OpKernel = ([x0], node) => {
+  const dims = need(x0, node, 0).shape;
+  const r = dims.length;
+  const clamp = (d: number) => Math.min(r, Math.max(0, d < 0 ? d + r : d));
+  const start = clamp(attr(node, 'start', 0));
+  const end = clamp(attr(node, 'end', r));
+  return [tf.tensor1d(dims.slice(start, end), 'int32')];
+};
+
+const gather: OpKernel = ([x0, i0], node) => {
+  const x = need(x0, node, 0);
+  const axis = axisOf(attr(node, 'axis', 0), x.rank);
+  const indices = need(i0, node, 1);
+  // negative indices count from the end
+  const fixed = tf.tidy(() => tf.where(tf.less(indices, 0), tf.add(indices, x.shape[axis]), indices).toInt());
+  return [tf.gather(x, fixed, axis)];
+};
+
+/**
+ * Slice (opset >= 10): starts, ends, axes, steps as inputs; out-of-range bounds clamp as in numpy. Step 1
+ * is tf.slice; other steps gather the indices (TF.js has no gradient for stridedSlice).
+ */
+const slice: OpKernel = ([x0, s, e, a, st], node) => {
+  const x = need(x0, node, 0);
+  const starts = ints(s);
+  const ends = ints(e);
+  const axes = a ? ints(a).map((d) => axisOf(d, x.rank)) : starts.map((_, i) => i);
+  const steps = st ? ints(st) : starts.map(() => 1);
+  const begin = new Array(x.rank).fill(0);
+  const size = [...x.shape];
+  const strided: [number, number[]][] = [];
+  axes.forEach((ax, i) => {
+    const dim = x.shape[ax];
+    const step = steps[i];
+    const norm = (v: number) => (v < 0 ? v + dim : v);
+    if (step === 1) {
+      begin[ax] = Math.min(dim, Math.max(0, norm(starts[i])));
+      size[ax] = Math.max(0, Math.min(dim, Math.max(0, norm(ends[i]))) - begin[ax]);
+      return;
+    }
+    const lo = step > 0 ? 0 : -1;
+    const hi = step > 0 ? dim : dim - 1;
+    const from = Math.min(hi, Math.max(lo, norm(starts[i])));
+    const to = Math.min(hi, Math.max(lo, norm(ends[i])));
+    const picked: number[] = [];
+    for (let k = from; step > 0 ? k < to : k > to; k += step) picked.push(k);
+    strided.push([ax, picked]);
+  });
+  let y = tf.slice(x, begin, size);
+  for (const [ax, picked] of strided) y = tf.gather(y, tf.tensor1d(picked, 'int32'), ax);
+  return [y];
+};
+
+const where: OpKernel = ([c, a, b], node) => {
+  const cond = need(c, node, 0);
+  const x = need(a, node, 1);
+  const y = need(b, node, 2);
+  const shape = tf.broadcast_util.assertAndGetBroadcastShape(
+    tf.broadcast_util.assertAndGetBroadcastShape(cond.shape, x.shape),
+    y.shape,
+  );
+  return [tf.where(tf.broadcastTo(cond, shape), tf.broadcastTo(x, shape), tf.broadcastTo(y, shape))];
+};
+
+/** Expand: numpy broadcasting of x against the shape input (which may have a smaller rank or 1s) */
+const expand: OpKernel = ([x0, s], node) => {
+  const x = need(x0, node, 0);
+  const shape = tf.broadcast_util.assertAndGetBroadcastShape(x.shape, ints(s));
+  return [tf.broadcastTo(x, shape)];
+};
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const gelu: OpKernel = ([x0], node) => {
+  const x = need(x0, node, 0);
+  if (attr<string>(node, 'approximate', 'none') === 'tanh') {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
+    return [tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1))];
+  }
+  return [tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1))];
+};
+
+/** LayerNormalization over the axes from `axis` on; also its Mean and InvStdDev outputs */
+const layerNorm: OpKernel = ([x0, scale, bias], node) => {
+  const x = need(x0, node, 0);
+  const axis = axisOf(attr(node, 'axis', -1), x.rank);
+  const axes = [...Array(x.rank - axis).keys()].map((k) => k + axis);
+  const mean = tf.mean(x, axes, true);
+  const centered = tf.sub(x, mean);
+  const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), axes, true), attr(node, 'epsilon', 1e-5)));
+  let y = tf.mul(tf.mul(centered, invStd), need(scale, node, 1));
+  if (bias) y = tf.add(y, bias);
+  return [y, mean, invStd];
+};
+
+/** InstanceNormalization: each (item, channel) normalized over its spatial positions */
+const instanceNorm: OpKernel = ([x0, scale, bias], node) => {
+  const x = need(x0, node, 0);
+  const axes = [...Array(x.rank - 2).keys()].map((k) => k + 2);
+  const perChannel = [1, -1, ...axes.map(() => 1)];
+  const { mean, variance } = tf.moments(x, axes, true);
+  const inv = tf.rsqrt(tf.add(variance, attr(node, 'epsilon', 1e-5)));
+  const y = tf.mul(tf.mul(tf.sub(x, mean), inv), tf.reshape(need(scale, node, 1), perChannel));
+  return [tf.add(y, tf.reshape(need(bias, node, 2), perChannel))];
+};
+
+/** ReduceSum/Mean/Max: axes from the attribute or (opset 13 Sum, 18 others) the second input */
+const reduce =
+  (f: (x: tf.Tensor, axes: number[] | undefined, keep: boolean) => tf.Tensor): OpKernel =>
+  ([x0, a], node) => {
+    const x = need(x0, node, 0);
+    const axes = axesOf(node, a).map((d) => axisOf(d, x.rank));
+    if (!axes.length && attr(node, 'noop_with_empty_axes', 0)) return [x];
+    return [f(x, axes.length ? axes : undefined, !!attr(node, 'keepdims', 1))];
+  };
+
+/** ONNX TensorProto element types and what TF.js holds them as (float16 has no TF.js type) */
+const CAST_TO: Record<number, 'float32' | 'int32' | 'bool'> = {
+  1: 'float32',
+  11: 'float32',
+  2: 'int32',
+  3: 'int32',
+  4: 'int32',
+  5: 'int32',
+  6: 'int32',
+  7: 'int32',
+  12: 'int32',
+  9: 'bool',
+};
+const castTo = (node: GraphNode) => CAST_TO[attr(node, 'to', 0)];
+const cast: OpKernel = ([x0], node) => {
+  const x = need(x0, node, 0);
+  const to = castTo(node);
+  if (to === 'int32' && x.dtype === 'float32') return [tf.cast(tf.sign(x).mul(tf.floor(tf.abs(x))), 'int32')];
+  return [tf.cast(x, to)];
+};
+
+/** Clip with min/max inputs (opset >= 11) or attributes (older) */
+const clip: OpKernel = ([x0, lo, hi], node) => {
+  const x = need(x0, node, 0);
+  const bound = (t: tf.Tensor | undefined, name: string, fallback: number) =>
+    t ? t.dataSync()[0] : attr(node, name, fallback);
+  return [
+    tf.clipByValue(x, bound(lo, 'min', -3.4028234663852886e38), bound(hi, 'max', 3.4028234663852886e38)),
+  ];
+};
+
+const range: OpKernel = ([a, b, c], node) => {
+  const [start, limit, delta] = [a, b, c].map((t, i) => need(t, node, i).dataSync()[0]);
+  return [tf.range(start, limit, delta, need(a, node, 0).dtype === 'int32' ? 'int32' : 'float32')];
+};
+
 /** The op table: one entry per supported ONNX operator (default domain). */
 export const OPS: Record<string, OpKernel> = {
   Add: binary(tf.add),
@@ -235,4 +397,30 @@ export const OPS: Record<string, OpKernel> = {
   GlobalAveragePool: unary((x) => tf.mean(x, [2, 3], true)),
   BatchNormalization: batchNorm,
   Softmax: softmax,
+  Constant: constant,
+  Shape: shape,
+  Size: ([x], node) => [tf.scalar(need(x, node, 0).size, 'int32')],
+  Gather: gather,
+  Slice: slice,
+  Where: where,
+  Expand: expand,
+  Gelu: gelu,
+  LayerNormalization: layerNorm,
+  InstanceNormalization: instanceNorm,
+  ReduceSum: reduce((x, axes, keep) => tf.sum(x, axes, keep)),
+  ReduceMean: reduce((x, axes, keep) => tf.mean(x, axes, keep)),
+  ReduceMax: reduce((x, axes, keep) => tf.max(x, axes, keep)),
+  Cast: cast,
+  Clip: clip,
+  HardSwish: unary((x) => tf.mul(x, tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1))),
+  Range: range,
 };
+
+/** ops whose kernels compute every output (the others compute only the first) */
+export const ALL_OUTPUTS = new Set(['LayerNormalization']);
+
+/** why the table cannot run this particular node (a variant TF.js lacks), if it cannot */
+export function unsupportedVariant(node: GraphNode): string | undefined {
+  if (node.op === 'Cast' && !castTo(node)) return `Cast to element type ${attr(node, 'to', 0)}`;
+  return undefined;
+}
