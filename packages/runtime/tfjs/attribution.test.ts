@@ -12,9 +12,12 @@ import { fileSource } from '@tensorscope/formats/node-source';
 import { openOnnx } from '@tensorscope/formats/onnx';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '../image';
-import { loadFeed } from '../inputs';
+import { loadFeed, randomFeed } from '../inputs';
 import { gradCam, integratedGradients, saliency } from './attribution';
 import { TfjsExecutor } from './executor';
+import { GradCam, GradCamSession, tailOf } from './gradcam';
+
+const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures');
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-attribution-'));
 let ref: { gradcam: { class: number; map: number[][] }; linear_w: number[][] };
@@ -61,6 +64,82 @@ describe('attribution', () => {
     x.dispose();
     exec.dispose();
   }, 600_000);
+
+  it('Grad-CAM from ONNX Runtime activations and a TF.js tail agrees with PyTorch', async () => {
+    const path = join(dir, 'resnet18.onnx');
+    const model = await openOnnx(await fileSource(path));
+    const layer = '/layer4/layer4.1/relu_1/Relu_output_0';
+    // the tail after the last block: global average pool, flatten, fc
+    const tail = tailOf(model.graph!, layer, model.graph!.outputs[0].name);
+    expect(tail.nodes.map((i) => model.graph!.nodes[i].op)).toEqual(['GlobalAveragePool', 'Flatten', 'Gemm']);
+    expect(tail.frozen).toEqual([]);
+    const session = await GradCamSession.open(path, layer, undefined, model);
+    const feed = await loadFeed(join(dir, 'input.npy'), model.graph!.inputs[0], PRESETS.imagenet);
+    const cam = await session.run([feed]);
+    expect(cam.classIndex).toBe(ref.gradcam.class);
+    expect(cam.layerShape).toEqual([1, 512, 7, 7]);
+    expect(cam.shape).toEqual([7, 7]);
+    expect(correlation(cam.map, ref.gradcam.map.flat())).toBeGreaterThan(0.99);
+    // another class: the gradient changes, the activation does not
+    const other = await session.run([feed], 7);
+    expect(other.classIndex).toBe(7);
+    expect(correlation(other.map, cam.map)).toBeLessThan(0.999);
+    await session.release();
+  }, 300_000);
+
+  it('Grad-CAM of a transformer encoder layer: the ORT + tail result equals the all-TF.js one', async () => {
+    const path = join(dir, 'encoder.onnx');
+    const model = await openOnnx(await fileSource(path));
+    const g = model.graph!;
+    // the output of the first encoder layer (its last node), [10 tokens, 1, 32]
+    const layer = g.nodes.filter((n) => n.name.startsWith('/layers.0/')).at(-1)!.outputs[0];
+    const tail = tailOf(g, layer, g.outputs[0].name);
+    expect(tail.nodes.every((i) => g.nodes[i].name.startsWith('/layers.1/') || !g.nodes[i].name)).toBe(true);
+    const session = await GradCamSession.open(path, layer, undefined, model);
+    const feed = randomFeed(g.inputs[0]);
+    const cam = await session.run([feed], 5);
+    expect(cam.layerShape).toEqual([10, 1, 32]);
+    expect(cam.shape).toEqual([10, 1]);
+    const exec = await TfjsExecutor.create(model, 'encoder.onnx');
+    const x = tf.tensor(feed.data as Float32Array, feed.shape);
+    const full = gradCam(exec, x, layer, { input: feed.name, classIndex: 5 });
+    expect(full.shape).toEqual([10, 1]);
+    expect(Math.max(...full.map)).toBeGreaterThan(0);
+    for (let i = 0; i < 10; i++) expect(cam.map[i]).toBeCloseTo(full.map[i], 4);
+    x.dispose();
+    exec.dispose();
+    await session.release();
+  });
+
+  it('names a missing layer and an op the tail needs that the executor lacks, in one sentence', async () => {
+    const model = await openOnnx(await fileSource(join(dir, 'resnet18.onnx')));
+    await expect(GradCam.create(model, 'resnet18.onnx', 'no_such_layer')).rejects.toThrow(
+      'resnet18.onnx: has no tensor named no_such_layer for Grad-CAM',
+    );
+    const lstm = await openOnnx(
+      await fileSource(join(FIXTURES, 'onnx-node-tests/test_lstm_defaults/model.onnx')),
+    );
+    await expect(GradCam.create(lstm, 'lstm.onnx', 'X')).rejects.toThrow(
+      'lstm.onnx: the TF.js executor does not support the op LSTM (between X and the output)',
+    );
+  });
+
+  it('integrated gradients give the same map batched over the steps and one step at a time', async () => {
+    const model = await openOnnx(await fileSource(join(FIXTURES, 'onnx-models/tensorboardX/mnist-8.onnx')));
+    const exec = await TfjsExecutor.create(model, 'mnist-8.onnx');
+    const feed = randomFeed(model.graph!.inputs[0]);
+    const x = tf.tensor(feed.data as Float32Array, feed.shape);
+    const target = { input: feed.name, classIndex: 3 };
+    const one = integratedGradients(exec, x, target, 6, { batch: 1 });
+    const batched = integratedGradients(exec, x, target, 6, { batch: 4 });
+    expect(batched.shape).toEqual([28, 28]);
+    for (let i = 0; i < one.map.length; i++) expect(batched.map[i]).toBeCloseTo(one.map[i], 4);
+    expect(() => saliency(exec, x, { input: feed.name, classIndex: 10 })).toThrow(
+      /has 10 classes, so class 10 does not exist/,
+    );
+    x.dispose();
+    exec.dispose();
+  });
 
   it('saliency and integrated gradients of a linear model are |W| and x * W', async () => {
     const model = await openOnnx(await fileSource(join(dir, 'linear.onnx')));

@@ -32,7 +32,9 @@ function resolve(exec: TfjsExecutor, t: Target, x: tf.Tensor): { output: string;
     return [t.classIndex ?? tf.argMax(tf.reshape(y, [-1])).dataSync()[0], y.size];
   });
   if (classIndex < 0 || classIndex >= classes)
-    throw new InputError(`the output ${output} has ${classes} classes, so class ${classIndex} does not exist`);
+    throw new InputError(
+      `the output ${output} has ${classes} classes, so class ${classIndex} does not exist`,
+    );
   return { output, classIndex };
 }
 

@@ -1,0 +1,91 @@
+/**
+ * The one-pass float32 statistics against the exact generic pass (float64 data takes it), and the
+ * bit-bucket histogram against exact binning within its stated bound.
+ */
+import { describe, expect, it } from 'vitest';
+import { activationStats, HISTOGRAM_BINS } from './stats';
+
+/** seeded standard normal (Box-Muller over a linear congruential generator) */
+function normal(n: number, seed: number): Float32Array {
+  let s = seed;
+  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}
+
+/** a ReLU output [2, 8, 12, 12] with channels 3 and 6 dead, a shifted mean and some exact zeros */
+function activation(): Float32Array {
+  const x = normal(2 * 8 * 144, 7).map((v, i) => {
+    const channel = Math.floor(i / 144) % 8;
+    return channel === 3 || channel === 6 ? 0 : Math.max(0, 2 * v + 0.5);
+  });
+  return x;
+}
+
+describe('activation statistics', () => {
+  const shape = [2, 8, 12, 12];
+
+  it('the fused float32 pass equals the exact pass over the same values in float64', () => {
+    const x = activation();
+    const fast = activationStats(x, shape);
+    const exact = activationStats(Float64Array.from(x), shape);
+    for (const k of ['mean', 'std'] as const) expect(fast[k]).toBeCloseTo(exact[k], 12);
+    expect([fast.min, fast.max, fast.zeros, fast.nan, fast.inf, fast.count]).toEqual([
+      exact.min,
+      exact.max,
+      exact.zeros,
+      exact.nan,
+      exact.inf,
+      exact.count,
+    ]);
+    expect(fast.deadChannels).toEqual([3, 6]);
+    expect(exact.deadChannels).toEqual([3, 6]);
+  });
+
+  it('counts NaN and Inf exactly and keeps the finite statistics', () => {
+    const x = normal(1000, 3);
+    x[10] = Number.NaN;
+    x[20] = Number.POSITIVE_INFINITY;
+    x[30] = Number.NEGATIVE_INFINITY;
+    const s = activationStats(x, [1000]);
+    const finite = Array.from(x).filter(Number.isFinite);
+    expect([s.nan, s.inf]).toEqual([1, 2]);
+    expect(s.min).toBe(Math.min(...finite));
+    expect(s.max).toBe(Math.max(...finite));
+    expect(s.mean).toBeCloseTo(finite.reduce((a, b) => a + b, 0) / finite.length, 10);
+  });
+
+  it('rebins the bit buckets within one straddling bucket of the exact histogram', () => {
+    for (const x of [activation(), normal(50_000, 11), normal(20_000, 5).map((v) => 1e-3 * v - 4)]) {
+      const s = activationStats(x, [x.length]);
+      const { edges, counts } = s.histogram;
+      expect(counts.length).toBe(HISTOGRAM_BINS);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(x.length);
+      expect(counts.every((c) => Number.isInteger(c) && c >= 0)).toBe(true);
+      // below each inner edge: the approximate count differs from the exact one by at most the values
+      // in the bit bucket holding the edge (values sharing its sign, exponent and top 3 mantissa bits)
+      const bits = new Uint32Array(x.buffer);
+      const edgeBits = new Uint32Array(new Float32Array(1).buffer);
+      let below = 0;
+      for (let k = 1; k < HISTOGRAM_BINS; k++) {
+        below += counts[k - 1];
+        const edge = edges[k];
+        const f = new Float32Array(edgeBits.buffer);
+        f[0] = edge;
+        const bucket = edgeBits[0] >>> 20;
+        let exact = 0;
+        let straddling = 0;
+        for (let i = 0; i < x.length; i++) {
+          if (x[i] < edge) exact++;
+          if (bits[i] >>> 20 === bucket || (x[i] === 0 && Math.abs(edge) < 2 ** -120)) straddling++;
+        }
+        expect(Math.abs(below - exact), `edge ${k} (${edge})`).toBeLessThanOrEqual(straddling + 1);
+      }
+    }
+  });
+
+  it('an empty tensor has no statistics but does not fail', () => {
+    const s = activationStats(new Float32Array(0), [0, 4]);
+    expect(s.count).toBe(0);
+    expect(s.histogram.counts.reduce((a, b) => a + b, 0)).toBe(0);
+  });
+});
