@@ -37,6 +37,13 @@ layer = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, batc
 enc = nn.TransformerEncoder(layer, num_layers=1, enable_nested_tensor=False).eval()
 torch.onnx.export(enc, torch.randn(1, 6, 16), out + '/encoder.onnx', opset_version=13)
 torch.save(cnn.state_dict(), out + '/cnn.pt')
+class NanNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+    def forward(self, x):
+        return torch.sqrt(self.fc(x) - 100.0)
+torch.onnx.export(NanNet().eval(), torch.randn(1, 4), out + '/nan.onnx', opset_version=13)
 `;
 
 interface TensorJson {
@@ -96,7 +103,7 @@ beforeAll(async () => {
   image = testImage();
   writeFileSync(join(dir, 'photo.png'), image);
   server = await startServer({
-    paths: [join(dir, 'cnn.onnx'), join(dir, 'encoder.onnx'), join(dir, 'cnn.pt')],
+    paths: [join(dir, 'cnn.onnx'), join(dir, 'encoder.onnx'), join(dir, 'cnn.pt'), join(dir, 'nan.onnx')],
     port: 0,
     cacheDir: join(dir, 'cache'),
   });
@@ -251,6 +258,19 @@ describe('attention maps', () => {
       url(`${res.body.images.attention[names[0]][0].replace(/head=0$/, 'head=2')}`),
     );
     expect(outside.status).toBe(400);
+  });
+});
+
+describe('NaN origin', () => {
+  it('names the node that first made NaN, as the runtime does', async () => {
+    const res = await post<RunJson>('/api/models/3/run?input=random');
+    expect(res.status, res.body.error).toBe(200);
+    const s = await CaptureSession.open(join(dir, 'nan.onnx'));
+    const r = await s.run([await loadFeed('random', s.inputs[0], PRESETS.imagenet)]);
+    await s.release();
+    expect(r.nanOrigin).toMatchObject({ kind: 'node', node: '/Sqrt', op: 'Sqrt', nan: 3, inf: 0 });
+    expect(res.body.nan_origin).toEqual(r.nanOrigin);
+    expect(res.body.gradcam_layers).toEqual([]);
   });
 });
 
