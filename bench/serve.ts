@@ -9,13 +9,15 @@
  *   into memory, nothing stored) on the first runs;
  * - peak resident memory of the server (VmHWM), against the bytes the points take in memory;
  * - API latency p50/p99 for one tag across all runs at 1,500 px, against the same request with the
- *   largest budget the server allows (max_points=2,000,000: ~full resolution for 400 runs);
+ *   largest budget the server allows (max_points=2,000,000: ~full resolution for 400 runs), and the
+ *   server's CPU milliseconds per request (what a request costs a core, whatever the load);
+ * - GET /api/runs (1,000 runs x 20 tags), the page's first request;
  * - restart on a warm index (resume from stored offsets);
- * - time to first chart in Chromium (page open -> first uPlot canvas drawn), against the same page
- *   over a one-run logdir.
+ * - time to first chart in Chromium (page open -> first uPlot canvas drawn, up to FIRST_CHART_TIMEOUT
+ *   ms, 180 s by default), against the same page over a one-run logdir.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeEvent, frameRecord, maskedCrc32c } from '@tensorscope/formats/tfevents';
 import { RunReader } from '@tensorscope/formats/tfevents/node';
@@ -29,6 +31,7 @@ const STEPS = 5000;
 const ROOT = join(import.meta.dirname, '../.bench-data/serve');
 const CLI = join(import.meta.dirname, '../node_modules/.bin/tensorscope');
 const WIDTH = 1500;
+const FIRST_CHART_TIMEOUT = Number(process.env.FIRST_CHART_TIMEOUT ?? 180_000);
 
 /** One event per scalar, byte for byte the layout tensorboardX writes (wall_time, step, tag + simple_value). */
 function runFile(r: number, tagBytes: Uint8Array[], steps: number): Uint8Array {
@@ -156,6 +159,16 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
+/** CPU seconds of each thread of a process (main thread, decoding workers, DuckDB, libuv...). */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    const fields = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
+    out.set(t, (Number(fields[11]) + Number(fields[12])) / 100);
+  }
+  return out;
+}
+
 /** Peak and current resident memory of a process, from /proc. */
 function memory(pid: number): { peak: number; rss: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -179,18 +192,20 @@ async function latencies(
   url: string,
   query: (i: number) => string,
   n: number,
-): Promise<{ ms: number[]; bytes: number }> {
+  pid?: number,
+): Promise<{ ms: number[]; bytes: number; cpuMs: number }> {
   const ms: number[] = [];
   let bytes = 0;
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const res = await fetch(`${url}api/scalars?${query(i)}`);
+    const res = await fetch(`${url}api/${query(i)}`);
     const body = await res.arrayBuffer();
     ms.push(performance.now() - t0);
     if (!res.ok) throw new Error(`scalars answered ${res.status}: ${new TextDecoder().decode(body)}`);
     bytes = body.byteLength;
   }
-  return { ms, bytes };
+  return { ms, bytes, cpuMs: pid ? ((cpuSeconds(pid) - cpu0) * 1000) / n : 0 };
 }
 
 /** Page open -> first uPlot canvas drawn with data. */
@@ -212,7 +227,7 @@ async function firstChart(url: string, tries: number): Promise<number[]> {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
       const t0 = performance.now();
       await page.goto(url);
-      await page.waitForSelector('[data-testid="scalar-chart"] canvas', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid="scalar-chart"] canvas', { timeout: FIRST_CHART_TIMEOUT });
       times.push(performance.now() - t0);
       await page.close();
     }
@@ -254,6 +269,7 @@ async function main(): Promise<void> {
   rmSync(cacheDir, { recursive: true, force: true });
   const s = await serve(gen.dir, cacheDir);
   const cpu0 = cpuSeconds(s.child.pid as number);
+  const threads0 = threadCpuSeconds(s.child.pid as number);
   let peakDuring = 0;
   const sampler = setInterval(() => {
     try {
@@ -262,19 +278,32 @@ async function main(): Promise<void> {
   }, 200);
   const indexedMs = (await s.indexed) - s.listening;
   const indexCpu = cpuSeconds(s.child.pid as number) - cpu0;
+  // on 2 free cores indexing can take no less than its busiest thread, nor less than half its CPU
+  const threads = [...threadCpuSeconds(s.child.pid as number)].map(([t, c]) => c - (threads0.get(t) ?? 0));
+  const busiest = Math.max(...threads);
+  const freeWall = Math.max(busiest, indexCpu / 2);
+  const loadAfterIndex = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   clearInterval(sampler);
   const rate = points / (indexedMs / 1000);
   const mem = memory(s.child.pid as number);
 
   // API latency: one tag across all runs at 1,500 px; a different tag each time
   const tags = Array.from({ length: TAGS }, (_, t) => (t < 10 ? `loss/component_${t}` : `metrics/m${t}`));
-  await latencies(s.url, () => `tag=${tags[0]}&width=${WIDTH}`, 3); // warm-up
-  const m4 = await latencies(s.url, (i) => `tag=${encodeURIComponent(tags[i % TAGS])}&width=${WIDTH}`, 40);
+  const pid = s.child.pid as number;
+  await latencies(s.url, () => `scalars?tag=${tags[0]}&width=${WIDTH}`, 3); // warm-up
+  const m4 = await latencies(
+    s.url,
+    (i) => `scalars?tag=${encodeURIComponent(tags[i % TAGS])}&width=${WIDTH}`,
+    40,
+    pid,
+  );
   const full = await latencies(
     s.url,
-    (i) => `tag=${encodeURIComponent(tags[i % TAGS])}&width=${WIDTH}&max_points=2000000`,
+    (i) => `scalars?tag=${encodeURIComponent(tags[i % TAGS])}&width=${WIDTH}&max_points=2000000`,
     2,
+    pid,
   );
+  const runsApi = await latencies(s.url, () => 'runs', 10, pid);
   const memAfterQueries = memory(s.child.pid as number);
 
   // time to first chart, against the same page over a one-run logdir
@@ -324,7 +353,20 @@ async function main(): Promise<void> {
         `${fmt(points / indexCpu / baseCpuRate, 2)}x`,
         '',
       ],
-      ['index time (s)', fmt(indexedMs / 1000), '', '', ''],
+      [
+        'index rate on 2 free cores (CPU-bound estimate)',
+        `${fmt(points / freeWall / 1e6, 2)}M`,
+        `${fmt(baseCpuRate / 1e6, 2)}M (reader only, 1 thread)`,
+        `${fmt(points / freeWall / baseCpuRate, 2)}x`,
+        '>= 2M/s',
+      ],
+      [
+        'index time (s): wall / CPU / busiest thread',
+        `${fmt(indexedMs / 1000)} / ${fmt(indexCpu)} / ${fmt(busiest)}`,
+        '',
+        '',
+        '',
+      ],
       [
         'peak RSS (MB)',
         fmt(mb(Math.max(mem.peak, peakDuring)), 0),
@@ -341,7 +383,21 @@ async function main(): Promise<void> {
         '',
       ],
       [`  p99 (ms)`, p(m4.ms, 99), p(full.ms, 99), '', '<= 100'],
+      [
+        '  server CPU per request (ms)',
+        fmt(m4.cpuMs, 0),
+        fmt(full.cpuMs, 0),
+        `${fmt(full.cpuMs / m4.cpuMs, 1)}x less`,
+        '',
+      ],
       ['  response size (MB)', fmt(mb(m4.bytes), 2), fmt(mb(full.bytes), 1), '', ''],
+      [
+        `GET /api/runs (${RUNS} runs) p50/p99 (ms)`,
+        `${p(runsApi.ms, 50)}/${p(runsApi.ms, 99)}`,
+        `${fmt(runsApi.cpuMs, 0)} ms CPU each, ${fmt(mb(runsApi.bytes), 2)} MB`,
+        '',
+        '',
+      ],
       [
         'restart on warm index (s)',
         fmt(warmMs / 1000, 1),
@@ -361,6 +417,9 @@ async function main(): Promise<void> {
     ]),
   );
   if (chartError) console.log(`first chart: ${chartError}`);
+  console.log(
+    `load average after indexing: ${loadAfterIndex}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
   rmSync(cacheDir, { recursive: true, force: true });
 }
 

@@ -96,6 +96,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     hub,
     async close() {
       await live.stop();
+      await indexer.close();
       hub.close();
       await app.close();
       await store.close();

@@ -90,6 +90,7 @@ export interface Store {
   commit(): Promise<void>;
 
   // ---- reads ----
+  /** Committed runs by name; may be a shared array: callers must not mutate it. */
   runs(): Promise<RunSummary[]>;
   fileStates(run: string): Promise<FileState[]>;
   tagMetadata(run: string, tag: string): TagMetadata | undefined;
@@ -97,6 +98,16 @@ export interface Store {
   tag(run: string, tag: string): TagSummary | undefined;
   /** Scalar columns of `tag` for each of `runs` that has it, in file order, with their summaries. */
   scalars(runs: readonly string[], tag: string): Promise<Map<string, ScalarColumns>>;
+  /**
+   * The same series one run at a time, for a caller that only reduces them (charts): `visit` gets
+   * views of a reused buffer, valid only until it returns, so a request over 1,000 runs neither
+   * allocates nor page-faults 80 MB.
+   */
+  scanScalars(
+    runs: readonly string[],
+    tag: string,
+    visit: (run: string, columns: ScalarColumns) => void,
+  ): Promise<void>;
   points(run: string, tag: string): Promise<StoredPoint[]>;
   blob(run: string, tag: string, step: number, index: number): Promise<StoredBlob | undefined>;
   close(): Promise<void>;

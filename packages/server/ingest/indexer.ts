@@ -1,12 +1,15 @@
 /**
  * Keeps the store in step with one or more logdirs: discovers runs (new ones appear, deleted ones go
  * away), tails each run's files, and reports what changed so the server can push it to open pages.
- * With several logdirs, run names are prefixed with the logdir's basename.
+ * With several logdirs, run names are prefixed with the logdir's basename. Runs are decoded two per
+ * decoding thread at a time (one decodes while the other's batch is being stored), so the store on
+ * this thread and the decoders keep both cores busy.
  */
 import { basename, resolve } from 'node:path';
 import { discoverRuns, type RunLocation } from '@tensorscope/formats/tfevents/node';
 import type { Store } from '@tensorscope/store';
-import { RunTailer } from './run-tailer';
+import { createDecoders, type Decoders, defaultThreads } from './decoders';
+import { RunTailer, type StoreLock, storeLock } from './run-tailer';
 
 export interface IndexChange {
   added: string[];
@@ -27,12 +30,20 @@ export class Indexer {
   private pending = 0;
   private readonly logdirs: string[];
   private stopping = false;
+  private readonly decoders: Decoders;
+  private readonly lock: StoreLock = storeLock();
+  private readonly lanes: number;
 
+  /** `threads`: decoding worker threads (0 decodes on this thread); two by default. */
   constructor(
     logdirs: readonly string[],
     private readonly store: Store,
+    options: { threads?: number } = {},
   ) {
     this.logdirs = logdirs.map((d) => resolve(d));
+    const threads = options.threads ?? defaultThreads();
+    this.decoders = createDecoders(threads);
+    this.lanes = Math.max(1, 2 * threads);
   }
 
   /** Run name for a run of a logdir: prefixed with the logdir's basename when several are served. */
@@ -58,33 +69,43 @@ export class Indexer {
       this.tailers.delete(name);
       if (!this.first) change.removed.push(name);
     }
-    for (const [name, dir] of found) {
-      if (this.stopping) break; // a long first index must not hold up a shutdown
-      let tailer = this.tailers.get(name);
-      if (!tailer) {
-        tailer = new RunTailer(name, dir, this.store);
-        this.tailers.set(name, tailer);
-        const summary = stored?.get(name);
-        if (summary) await tailer.resume(summary);
-        else change.added.push(name);
+    const queue = [...found];
+    const lane = async () => {
+      for (let next = queue.shift(); next && !this.stopping; next = queue.shift()) {
+        // (a long first index must not hold up a shutdown)
+        const [name, dir] = next;
+        let tailer = this.tailers.get(name);
+        if (!tailer) {
+          tailer = new RunTailer(name, dir, this.store, this.decoders, this.lock);
+          this.tailers.set(name, tailer);
+          const summary = stored?.get(name);
+          if (summary) await tailer.resume(summary);
+          else change.added.push(name);
+        }
+        const r = await tailer.poll(async (points) => {
+          this.pending += points;
+          change.points += points;
+          if (points) onProgress?.(change.points);
+          if (this.pending >= COMMIT_EVERY) await this.commit();
+        });
+        if (r.tags.size || r.reset) change.changed.set(name, [...r.tags].sort());
+        if (r.issuesChanged) change.issues.push(name);
       }
-      const r = await tailer.poll(async (points) => {
-        this.pending += points;
-        change.points += points;
-        if (points) onProgress?.(change.points);
-        if (this.pending >= COMMIT_EVERY) await this.commit();
-      });
-      if (r.tags.size || r.reset) change.changed.set(name, [...r.tags].sort());
-      if (r.issuesChanged) change.issues.push(name);
-    }
-    await this.commit();
+    };
+    await Promise.all(Array.from({ length: this.lanes }, lane));
+    await this.lock(() => this.commit());
     this.first = false;
     return change;
   }
 
-  /** Makes a running poll finish after the run it is reading. */
+  /** Makes a running poll finish after the runs it is reading. */
   stop(): void {
     this.stopping = true;
+  }
+
+  /** Stops the decoding threads (after the last poll). */
+  close(): Promise<void> {
+    return this.decoders.close();
   }
 
   private async commit(): Promise<void> {

@@ -1,43 +1,34 @@
 /**
- * Tails one run's event files into the store, in bounded memory: each chunk read (readNewRecords)
- * goes through the tfevents record scanner and RunAccumulator, and the accumulator is drained into the
- * store right after, so a run never sits in JS arrays whatever its size. The accumulator itself is
- * kept for its per-tag state (kind and plugin metadata from a tag's first value, restart semantics);
- * restarts that reach points already in the store are applied there with Store.purge.
+ * Tails one run's event files into the store, in bounded memory: a decoder (run-decoder.ts, in a
+ * worker thread by default) reads each file 8 MB at a time and hands back one batch per chunk, which
+ * goes into the store right away; restarts that reach points already in the store are applied there
+ * with Store.purge. Store writes of all runs go through one lock, so runs decode in parallel while the
+ * store sees one batch at a time.
  *
  * Resuming: the store remembers each file's size, mtime and the offset after the last indexed record.
  * A file that grew is read from that offset; a file that shrank or vanished makes the run start over.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  type EventSource,
-  ingestRecord,
-  type Point,
-  type PointKind,
-  RunAccumulator,
-  ScalarColumns,
-  SESSION_STATUS,
-  type SummaryMetadata,
-  type TfEvent,
-} from '@tensorscope/formats/tfevents';
-import { isEventFile, readNewRecords } from '@tensorscope/formats/tfevents/node';
-import type { FileState, RunSummary, Store, TagMetadata } from '@tensorscope/store';
-import { encodePoint } from './encode-point';
+import type { ReadIssue } from '@tensorscope/formats/tfevents';
+import { isEventFile } from '@tensorscope/formats/tfevents/node';
+import type { FileState, RunSummary, Store } from '@tensorscope/store';
+import type { Decoders } from './decoders';
+import type { DecodedBatch } from './run-decoder';
 
 /** Issues kept per run: a file of garbage must not become megabytes of warnings. */
 const MAX_ISSUES = 100;
 
-/** Notes SessionLog.START restarts, which purge points the accumulator no longer holds. */
-class TailingAccumulator extends RunAccumulator {
-  restartStep: number | undefined;
+/** Runs `fn` after every store write queued before it. */
+export type StoreLock = <T>(fn: () => Promise<T>) => Promise<T>;
 
-  override addEvent(ev: TfEvent, source?: EventSource): void {
-    if (ev.sessionLog?.status === SESSION_STATUS.START) {
-      this.restartStep = Math.min(this.restartStep ?? ev.step, ev.step);
-    }
-    super.addEvent(ev, source);
-  }
+export function storeLock(): StoreLock {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 export interface TailResult {
@@ -51,46 +42,35 @@ export interface TailResult {
 }
 
 export class RunTailer {
-  private acc: TailingAccumulator;
   private readonly files = new Map<string, FileState>();
   /** per tag, the last step the store holds (to see a restart reaching stored points) */
   private readonly lastStep = new Map<string, number>();
+  private issues: ReadIssue[] = [];
   private issuesSeen = 0;
 
   constructor(
     readonly name: string,
     readonly dir: string,
     private readonly store: Store,
-  ) {
-    this.acc = new TailingAccumulator(name);
-  }
+    private readonly decoders: Decoders,
+    private readonly lock: StoreLock,
+  ) {}
 
   /** Continue from what the store already indexed for this run (after a restart of the server). */
   async resume(summary: RunSummary): Promise<void> {
     for (const f of await this.store.fileStates(this.name)) this.files.set(f.path, f);
-    for (const t of summary.tags) {
-      this.lastStep.set(t.tag, t.last_step);
-      const meta = this.store.tagMetadata(this.name, t.tag);
-      const metadata: SummaryMetadata | undefined = meta && {
-        pluginName: meta.pluginName,
-        pluginContent: meta.pluginContent,
-        displayName: '',
-        summaryDescription: '',
-        dataClass: 0,
-      };
-      // the accumulator decides a tag's kind from its first value, which is in the part already read
-      this.acc.tags.set(
-        t.tag,
-        t.kind === 'scalar'
-          ? { kind: 'scalar', tag: t.tag, metadata, columns: new ScalarColumns() }
-          : ({ kind: t.kind, tag: t.tag, metadata, points: [] } as never),
-      );
-    }
-    this.acc.issues.push(...summary.issues);
+    for (const t of summary.tags) this.lastStep.set(t.tag, t.last_step);
+    const tags = summary.tags.map((t) => ({
+      tag: t.tag,
+      kind: t.kind,
+      meta: this.store.tagMetadata(this.name, t.tag),
+    }));
+    this.decoders.resume(this.name, tags, summary.issues);
+    this.issues = [...summary.issues];
     this.issuesSeen = summary.issues.length;
   }
 
-  /** Reads what is new. `written(n)` is called after each chunk's n points reach the store. */
+  /** Reads what is new. `written(n)` is called (under the store lock) after each chunk's n points. */
   async poll(written: (points: number) => Promise<void>): Promise<TailResult> {
     const result: TailResult = { tags: new Set(), points: 0, reset: false, issuesChanged: false };
     const names = (await readdir(this.dir).catch(() => [] as string[])).filter(isEventFile).sort();
@@ -113,85 +93,59 @@ export class RunTailer {
       if (fs.offset >= st.size && fs.size === st.size) continue;
       fs.size = st.size;
       fs.mtimeMs = st.mtimeMs;
-      await this.readFile(fs, i === paths.length - 1, result, written);
+      const file = fs;
+      await this.decoders.read(this.name, { ...file }, i === paths.length - 1, (batch) =>
+        // into the store chunk by chunk, so a run never sits in memory whatever its size
+        this.lock(async () => {
+          const points = await this.apply(batch, result);
+          Object.assign(file, batch.file);
+          await this.store.setFileState(this.name, { ...file });
+          await written(points);
+        }),
+      );
     }
-    if (this.acc.issues.length !== this.issuesSeen) {
-      this.issuesSeen = this.acc.issues.length;
-      await this.store.setIssues(this.name, this.acc.issues.slice(0, MAX_ISSUES));
+    if (this.issues.length !== this.issuesSeen) {
+      this.issuesSeen = this.issues.length;
+      await this.lock(() => this.store.setIssues(this.name, this.issues.slice(0, MAX_ISSUES)));
       result.issuesChanged = true;
     }
     return result;
   }
 
   private async reset(result: TailResult): Promise<void> {
-    await this.store.removeRun(this.name);
-    this.acc = new TailingAccumulator(this.name);
+    await this.lock(() => this.store.removeRun(this.name));
+    this.decoders.reset(this.name);
     this.files.clear();
     this.lastStep.clear();
+    this.issues = [];
     this.issuesSeen = 0;
     result.reset = true;
   }
 
-  private readFile(
-    fs: FileState,
-    newest: boolean,
-    result: TailResult,
-    written: (points: number) => Promise<void>,
-  ): Promise<void> {
-    return readNewRecords(
-      fs,
-      newest,
-      (buf, s, e, offset) => ingestRecord(this.acc, buf, s, e, fs.path, offset),
-      (issue) => this.acc.issues.push(issue),
-      // after each chunk: into the store, so a run never sits in memory whatever its size
-      async () => {
-        const before = result.points;
-        await this.drain(result);
-        await this.store.setFileState(this.name, { ...fs });
-        await written(result.points - before);
-      },
-    );
-  }
-
-  /** Moves what the accumulator gathered into the store and empties it. */
-  private async drain(result: TailResult): Promise<void> {
-    const changed = this.acc.takeChanged();
-    const restart = this.acc.restartStep;
-    if (restart !== undefined) {
-      this.acc.restartStep = undefined;
-      await this.applyPurge(restart);
+  /** One decoded chunk into the store; returns the points written. */
+  private async apply(batch: DecodedBatch, result: TailResult): Promise<number> {
+    let points = 0;
+    if (batch.restartStep !== undefined) {
+      await this.applyPurge(batch.restartStep);
       for (const tag of this.lastStep.keys()) result.tags.add(tag);
     }
-    for (const tag of changed) {
-      const series = this.acc.tags.get(tag);
-      if (!series) continue;
-      result.tags.add(tag);
-      const meta = tagMetadata(series.metadata);
-      if (series.kind === 'scalar') {
-        const c = series.columns;
-        if (!c.length) continue;
-        await this.purgeIfBehind(tag, c.steps[0]);
-        await this.store.appendScalars(this.name, tag, c, c.length, meta);
-        this.lastStep.set(tag, c.steps[c.length - 1]);
-        result.points += c.length;
-        series.columns = new ScalarColumns();
+    for (const tag of batch.changed) result.tags.add(tag);
+    for (const part of batch.parts) {
+      if (part.kind === 'scalar') {
+        await this.purgeIfBehind(part.tag, part.steps[0]);
+        await this.store.appendScalars(this.name, part.tag, part, part.length, part.meta);
+        this.lastStep.set(part.tag, part.steps[part.length - 1]);
+        points += part.length;
       } else {
-        const points = series.points as Point[];
-        if (!points.length) continue;
-        await this.purgeIfBehind(tag, points[0].step);
-        const kind = series.kind as PointKind;
-        await this.store.appendPoints(
-          this.name,
-          tag,
-          kind,
-          points.map((p) => encodePoint(kind, p)),
-          meta,
-        );
-        this.lastStep.set(tag, points[points.length - 1].step);
-        result.points += points.length;
-        points.length = 0;
+        await this.purgeIfBehind(part.tag, part.points[0].step);
+        await this.store.appendPoints(this.name, part.tag, part.kind, part.points, part.meta);
+        this.lastStep.set(part.tag, part.points[part.points.length - 1].step);
+        points += part.points.length;
       }
     }
+    this.issues.push(...batch.issues);
+    result.points += points;
+    return points;
   }
 
   /** A tag whose step went back orphans its stored points at or after that step (as in the accumulator). */
@@ -208,8 +162,4 @@ export class RunTailer {
       else this.lastStep.set(tag, last);
     }
   }
-}
-
-function tagMetadata(m: SummaryMetadata | undefined): TagMetadata | undefined {
-  return m?.pluginName ? { pluginName: m.pluginName, pluginContent: m.pluginContent } : undefined;
 }

@@ -41,13 +41,12 @@ export function scalarsRoutes(app: FastifyInstance, store: Store): void {
         .filter((r) => r.tags.some((t) => t.tag === tag && t.kind === 'scalar'))
         .map((r) => r.name);
     }
-    const data = await store.scalars(runs, tag);
-    const buckets = Math.max(1, Math.min(width, Math.floor(maxPoints / (4 * Math.max(1, data.size)))));
+    const found = runs.filter((r) => store.tag(r, tag)?.kind === 'scalar').length;
+    const buckets = Math.max(1, Math.min(width, Math.floor(maxPoints / (4 * Math.max(1, found)))));
     const series: SeriesJson[] = [];
-    for (const run of runs) {
-      const cols = data.get(run);
-      if (cols) series.push(downsample(run, cols, x, buckets, xmin, xmax));
-    }
+    await store.scanScalars(runs, tag, (run, cols) => {
+      series.push(downsample(run, cols, x, buckets, xmin, xmax));
+    });
     return { tag, series };
   });
 }

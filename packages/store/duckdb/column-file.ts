@@ -9,10 +9,11 @@
  * A chunk is [wall times f64 x n][steps i32|f64 x n][pad to 8][values f32|f64 x n][pad to 8], then
  * its M4 block summary: [flags u32][0 u32][min u16 x nb][max u16 x nb][nan u16 x nb][pad to 8], with
  * nb = ceil(n / BLOCK) and 0xffff for "none" (analysis/downsample/blocks.ts). Little-endian, so each
- * column is read back as a typed-array view without copying.
+ * column is read back as a typed-array view without copying, and written from the columns as they are
+ * (one writev, no intermediate copy).
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { BLOCK, type NumberArray, summarizeBlocks } from '@tensorscope/analysis/downsample';
+import { closeSync, fstatSync, openSync, readSync, writevSync } from 'node:fs';
+import { BLOCK, summarizeBlocks } from '@tensorscope/analysis/downsample';
 import type { ScalarColumns } from '../store';
 
 export interface ChunkLayout {
@@ -45,36 +46,58 @@ export function chunkBytes(l: ChunkLayout): number {
   return align8(valuesEnd(l)) + 8 + align8(6 * blocksOf(l.n));
 }
 
-function nondecreasing(a: NumberArray): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return false;
-  return true;
+/** Range and order of a column, in one pass (steps are an Int32Array or a Float64Array). */
+export function columnRange(a: Int32Array | Float64Array): { min: number; max: number; sorted: boolean } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sorted = true;
+  let prev = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v < prev) sorted = false;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    prev = v;
+  }
+  return { min, max, sorted };
 }
 
-export function encodeChunk(c: ScalarColumns): { bytes: Uint8Array; layout: ChunkLayout } {
+const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const ZEROS = new Uint8Array(8);
+
+/**
+ * A chunk as the byte ranges to write (views of the columns, no copy) plus its layout. `stepsSorted`
+ * comes from the caller, which scans the steps for their range anyway.
+ */
+export function encodeChunk(
+  c: ScalarColumns,
+  stepsSorted: boolean,
+): { parts: Uint8Array[]; layout: ChunkLayout } {
   const n = c.wallTimes.length;
   if (n >= NONE) throw new Error(`a chunk holds at most ${NONE - 1} points, not ${n}`);
   const layout = { n, stepsI32: c.steps instanceof Int32Array, valuesF32: c.values instanceof Float32Array };
-  const buf = new ArrayBuffer(chunkBytes(layout));
-  new Float64Array(buf, 0, n).set(c.wallTimes);
-  const stepsAt = 8 * n;
-  if (layout.stepsI32) new Int32Array(buf, stepsAt, n).set(c.steps);
-  else new Float64Array(buf, stepsAt, n).set(c.steps);
-  const valuesAt = align8(stepsAt + (layout.stepsI32 ? 4 : 8) * n);
-  if (layout.valuesF32) new Float32Array(buf, valuesAt, n).set(c.values);
-  else new Float64Array(buf, valuesAt, n).set(c.values);
-  const sumAt = align8(valuesEnd(layout));
-  const flags =
-    (nondecreasing(c.steps) ? STEPS_SORTED : 0) | (nondecreasing(c.wallTimes) ? WALL_TIMES_SORTED : 0);
-  new Uint32Array(buf, sumAt, 1)[0] = flags;
+  const stepsEnd = 8 * n + c.steps.byteLength;
+  const valuesEnd = align8(stepsEnd) + c.values.byteLength;
   const nb = blocksOf(n);
+  const summary = new ArrayBuffer(8 + align8(6 * nb));
+  const flags = (stepsSorted ? STEPS_SORTED : 0) | (columnRange(c.wallTimes).sorted ? WALL_TIMES_SORTED : 0);
+  new Uint32Array(summary, 0, 1)[0] = flags;
   const blocks = summarizeBlocks(c.values, n);
-  const local = new Uint16Array(buf, sumAt + 8, 3 * nb);
+  const local = new Uint16Array(summary, 8, 3 * nb);
   for (let k = 0; k < nb; k++) {
     local[k] = blocks.min[k] < 0 ? NONE : blocks.min[k];
     local[nb + k] = blocks.max[k] < 0 ? NONE : blocks.max[k];
     local[2 * nb + k] = blocks.nan[k] < 0 ? NONE : blocks.nan[k];
   }
-  return { bytes: new Uint8Array(buf), layout };
+  const parts = [
+    bytesOf(c.wallTimes),
+    bytesOf(c.steps),
+    ZEROS.subarray(0, align8(stepsEnd) - stepsEnd),
+    bytesOf(c.values),
+    ZEROS.subarray(0, align8(valuesEnd) - valuesEnd),
+    new Uint8Array(summary),
+  ];
+  return { parts: parts.filter((p) => p.length), layout };
 }
 
 /** Views over a chunk's bytes (which must start 8-byte aligned: ColumnFile.read allocates them so). */
@@ -111,12 +134,18 @@ export class ColumnFile {
     this.size = fstatSync(this.fd).size;
   }
 
-  /** Appends bytes; returns their offset. */
-  append(bytes: Uint8Array): number {
+  /** Appends byte ranges back to back (one writev); returns the offset of the first. */
+  append(parts: Uint8Array[]): number {
     const at = this.size;
+    const total = parts.reduce((t, p) => t + p.length, 0);
     let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, at + done);
-    this.size += bytes.length;
+    let rest = parts;
+    while (done < total) {
+      const n = writevSync(this.fd, rest, at + done);
+      done += n;
+      rest = skipBytes(rest, n);
+    }
+    this.size += total;
     return at;
   }
 
@@ -139,4 +168,12 @@ export class ColumnFile {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/** The byte ranges left after the first n bytes (a short writev). */
+function skipBytes(parts: Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  let left = n;
+  while (i < parts.length && left >= parts[i].length) left -= parts[i++].length;
+  return i < parts.length ? [parts[i].subarray(left), ...parts.slice(i + 1)] : [];
 }

@@ -32,6 +32,7 @@ import {
   type ChunkLayout,
   ColumnFile,
   chunkBytes,
+  columnRange,
   decodeChunk,
   decodeSummary,
   encodeChunk,
@@ -41,6 +42,8 @@ import { SCHEMA, SCHEMA_VERSION } from './schema';
 
 /** Points per scalar chunk row: big enough that a row's overhead is noise, small enough to rewrite. */
 export const CHUNK = 8192;
+/** Largest series read into the reused buffer (bigger ones get their own). */
+const SCRATCH_MAX = 32 << 20;
 
 interface SeriesEntry {
   id: number;
@@ -97,6 +100,10 @@ export class DuckDBStore implements Store {
   private nextRunId = 1;
   private nextSeriesId = 1;
   private inTransaction = false;
+  /** runs() as of the last change readers can see (a page with 1,000 runs asks for it often) */
+  private runsView: RunSummary[] | undefined;
+  /** reused by scanScalars: one series at a time */
+  private scratch = new Uint8Array(0);
   private pending = {
     chunks: new Map<string, ChunkRow>(),
     points: [] as { seriesId: number; seq: number; point: StoredPoint }[],
@@ -358,20 +365,15 @@ export class DuckDBStore implements Store {
   }
 
   private writeChunk(s: SeriesEntry, seq: number, c: ScalarColumns): ChunkRow {
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const v of c.steps) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    const { bytes, layout } = encodeChunk(c);
+    const steps = columnRange(c.steps);
+    const { parts, layout } = encodeChunk(c, steps.sorted);
     const row: ChunkRow = {
       seriesId: s.id,
       seq,
       ...layout,
-      stepMin: lo,
-      stepMax: hi,
-      offset: this.columns.append(bytes),
+      stepMin: steps.min,
+      stepMax: steps.max,
+      offset: this.columns.append(parts),
     };
     this.pending.chunks.set(`${s.id}/${seq}`, row);
     s.chunks.set(seq, row);
@@ -501,6 +503,7 @@ export class DuckDBStore implements Store {
     const run = this.run(runName);
     run.issues = issues;
     run.dirty = true;
+    this.runsView = undefined;
   }
 
   async setFileState(runName: string, state: FileState): Promise<void> {
@@ -525,6 +528,7 @@ export class DuckDBStore implements Store {
     await this.writer.run(`DELETE FROM files WHERE run_id = ${run.id}`);
     await this.writer.run(`DELETE FROM runs WHERE id = ${run.id}`);
     this.runsByName.delete(runName);
+    this.runsView = undefined;
   }
 
   async commit(): Promise<void> {
@@ -579,6 +583,7 @@ export class DuckDBStore implements Store {
     });
     await this.writer.run('COMMIT');
     this.inTransaction = false;
+    this.runsView = undefined;
     for (const run of dirtyRuns) {
       run.dirty = false;
       run.fresh = false;
@@ -592,7 +597,13 @@ export class DuckDBStore implements Store {
 
   // ---------------------------------------------------------------- reads
 
+  /** Every committed run with its tags: one shared array (do not mutate) until readers see a change. */
   async runs(): Promise<RunSummary[]> {
+    this.runsView ??= this.buildRuns();
+    return this.runsView;
+  }
+
+  private buildRuns(): RunSummary[] {
     const out: RunSummary[] = [];
     for (const run of this.runsByName.values()) {
       if (run.fresh) continue;
@@ -608,7 +619,8 @@ export class DuckDBStore implements Store {
         .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
       out.push({ name: run.name, tags, issues: run.issues });
     }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out;
   }
 
   async fileStates(runName: string): Promise<FileState[]> {
@@ -643,10 +655,33 @@ export class DuckDBStore implements Store {
     return out;
   }
 
-  /** A series' chunks read from the column file into one unzeroed buffer, joined with their summaries. */
-  private readSeries(chunks: ChunkRow[]): ScalarColumns | undefined {
+  async scanScalars(
+    runNames: readonly string[],
+    tag: string,
+    visit: (run: string, columns: ScalarColumns) => void,
+  ): Promise<void> {
+    for (const name of runNames) {
+      const run = this.runsByName.get(name);
+      const s = run?.series.get(tag);
+      if (!s || run?.fresh || s.kind !== 'scalar') continue;
+      const cols = this.readSeries(s.readable, true);
+      if (cols) visit(name, cols);
+    }
+  }
+
+  /**
+   * A series' chunks read from the column file, joined with their summaries: into a fresh unzeroed
+   * buffer, or (`scratch`) into one kept for the next call (a series up to SCRATCH_MAX bytes).
+   */
+  private readSeries(chunks: ChunkRow[], scratch = false): ScalarColumns | undefined {
     if (!chunks.length) return undefined;
-    const buf = new Uint8Array(Buffer.allocUnsafeSlow(chunks.reduce((t, c) => t + chunkBytes(c), 0)).buffer);
+    const total = chunks.reduce((t, c) => t + chunkBytes(c), 0);
+    let buf: Uint8Array;
+    if (scratch && total <= SCRATCH_MAX) {
+      if (this.scratch.length < total)
+        this.scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(total, 2 * this.scratch.length)));
+      buf = this.scratch;
+    } else buf = new Uint8Array(Buffer.allocUnsafeSlow(total).buffer);
     let at = 0;
     const parts = chunks.map((c) => {
       const bytes = this.columns.readInto(buf.subarray(at, at + chunkBytes(c)), c.offset);
