@@ -14,8 +14,21 @@ import { useEvents } from './useEvents';
 const token = new URLSearchParams(location.search).get('token');
 let firstRuns: Promise<RunsResponse> | null = null;
 
-/** The doctor's badges load after the first chart had its chance (they start a diagnosis of every run). */
-const DOCTOR_DELAY_MS = 1500;
+/**
+ * The doctor's badges load once the first chart is drawn (or after 3 s on a page without one): asking
+ * for them starts a diagnosis of every run on the server, which must not delay the first chart.
+ */
+function afterFirstChart(fn: () => void): () => void {
+  let waited = 0;
+  const t = setInterval(() => {
+    waited += 250;
+    if (performance.getEntriesByName('tensorscope:first-chart').length || waited >= 3000) {
+      clearInterval(t);
+      fn();
+    }
+  }, 250);
+  return () => clearInterval(t);
+}
 let toastKey = 0;
 
 /** Starts fetching the run list at once, while the page's scripts are still starting up. */
@@ -77,13 +90,12 @@ export function App() {
   const haveRuns = runs !== null;
   useEffect(() => {
     if (!haveRuns) return;
-    const t = setTimeout(() => {
+    return afterFirstChart(() =>
       getJson<{ runs: DoctorSummary[] }>(apiPath('doctor')).then(
         (r) => setSummaries(r.runs),
         () => {}, // the badges are extra: the dashboards work without them
-      );
-    }, DOCTOR_DELAY_MS);
-    return () => clearTimeout(t);
+      ),
+    );
   }, [haveRuns]);
 
   const runFilter = useMemo(() => filterRegex(view.runFilter), [view.runFilter]);

@@ -25,6 +25,7 @@ export function useApi<T>(url: string | null, version = 0): ApiState<T> {
 export function useApiAll<T>(
   urls: string[],
   version = 0,
+  fetcher: (url: string, signal?: AbortSignal) => Promise<T> = getJson,
 ): { data: (T | null)[]; error: string | null; loading: boolean } {
   const key = urls.join('\n');
   const keyRef = useRef(key);
@@ -64,7 +65,7 @@ export function useApiAll<T>(
       list.map((u) => {
         const hit = cache.get(u);
         if (hit && hit.version === version) return Promise.resolve(hit.data as T);
-        return getJson<T>(u, ctrl.signal).then((d) => {
+        return fetcher(u, ctrl.signal).then((d) => {
           cache.set(u, { version, data: d });
           return d;
         });

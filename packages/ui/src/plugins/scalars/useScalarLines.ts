@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { apiPath } from '../../app/api';
+import { apiPath, requestQueue } from '../../app/api';
 import type { ScalarSeries, ScalarsResponse } from '../../app/types';
 import { useApiAll } from '../../app/useApi';
 import type { XAxis } from '../../lib/viewState';
@@ -41,6 +41,9 @@ export function scalarRequest(
   return { url, keep: runs && !named ? new Set(runs) : null };
 }
 
+/** Chart requests two at a time, in the order the cards asked (top of the page first). */
+const fetchScalars = requestQueue(2);
+
 /** A series with the tag it belongs to (custom-scalar charts mix tags). */
 export type TaggedSeries = ScalarSeries & { tag: string };
 
@@ -68,11 +71,13 @@ export function useScalarLines(
   const fullData = useApiAll<ScalarsResponse>(
     full.map((f) => f.url),
     opts.version,
+    fetchScalars,
   );
   const downsampled = fullData.data.some((d) => d?.series.some((s) => s.downsampled));
   const zoomed = useApiAll<ScalarsResponse>(
     downsampled && opts.zoom ? requests.map((r) => scalarRequest(r.tag, r.runs, opts.x, opts.zoom).url) : [],
     opts.version,
+    fetchScalars,
   );
   const source = zoomed.data.length && zoomed.data.every(Boolean) ? zoomed : fullData;
   // biome-ignore lint/correctness/useExhaustiveDependencies: `full` is derived from the same requests as the data
