@@ -36,6 +36,7 @@ export function GraphCanvas({ scene, marks, pal, focus, anchor, onPick, onDrawn 
   state.current = { scene, marks, pal, onDrawn };
   const miniCache = useRef<{
     scene: Scene;
+    paint: Marks['paint'];
     image: HTMLCanvasElement;
     scale: number;
     ox: number;
@@ -63,9 +64,9 @@ export function GraphCanvas({ scene, marks, pal, focus, anchor, onPick, onDrawn 
   const drawMinimap = () => {
     const m = miniRef.current;
     if (!m) return;
-    const { scene: sc, pal: p } = state.current;
+    const { scene: sc, pal: p, marks: mk } = state.current;
     let cache = miniCache.current;
-    if (!cache || cache.scene !== sc) {
+    if (!cache || cache.scene !== sc || cache.paint !== mk.paint) {
       const image = document.createElement('canvas');
       image.width = MINI_W;
       image.height = MINI_H;
@@ -77,7 +78,8 @@ export function GraphCanvas({ scene, marks, pal, focus, anchor, onPick, onDrawn 
       ctx.fillRect(0, 0, MINI_W, MINI_H);
       const { x, y, w, h } = sc.layout;
       for (const i of sc.boxes) {
-        ctx.fillStyle = sc.vg.kind[i] === 'module' ? p.groupStroke : opColor(sc.vg.op[i], p.dark);
+        ctx.fillStyle =
+          mk.paint?.fill[i] ?? (sc.vg.kind[i] === 'module' ? p.groupStroke : opColor(sc.vg.op[i], p.dark));
         ctx.fillRect(
           ox + (x[i] - w[i] / 2) * scale,
           oy + (y[i] - h[i] / 2) * scale,
@@ -85,7 +87,7 @@ export function GraphCanvas({ scene, marks, pal, focus, anchor, onPick, onDrawn 
           Math.max(1, h[i] * scale),
         );
       }
-      cache = miniCache.current = { scene: sc, image, scale, ox, oy };
+      cache = miniCache.current = { scene: sc, paint: mk.paint, image, scale, ox, oy };
     }
     const ctx = m.getContext('2d')!;
     ctx.drawImage(cache.image, 0, 0);

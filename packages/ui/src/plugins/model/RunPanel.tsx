@@ -41,6 +41,7 @@ interface Props {
 
 export function RunPanel({ served, name, run, onRun, colorBy, onColorBy, legend, onShowNode }: Props) {
   const [file, setFile] = useState<File | undefined>();
+  const fileInput = useRef<HTMLInputElement>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const [preset, setPreset] = useState('imagenet');
   const [mean, setMean] = useState('');
@@ -104,11 +105,20 @@ export function RunPanel({ served, name, run, onRun, colorBy, onColorBy, legend,
       <fieldset className="run-input">
         <legend>Input</legend>
         <label>
-          <input type="radio" name="run-input" checked={!file} onChange={() => setFile(undefined)} /> random
-          (seeded)
+          <input
+            type="radio"
+            name="run-input"
+            checked={!file}
+            onChange={() => {
+              setFile(undefined);
+              if (fileInput.current) fileInput.current.value = '';
+            }}
+          />{' '}
+          random (seeded)
         </label>
         <label className="run-file">
           <input
+            ref={fileInput}
             type="file"
             accept=".png,.jpg,.jpeg,.npy,.json"
             data-testid="run-input-file"
@@ -356,6 +366,7 @@ function GradCamSection({ served, run }: { served: number; run: RunResult }) {
                 src={imageUrl(cam.image)}
                 alt={`Grad-CAM of class ${cam.class} at ${cam.layer}`}
                 data-testid="gradcam-image"
+                onLoad={(e) => e.currentTarget.scrollIntoView({ block: 'nearest' })}
               />
               <figcaption className="muted" data-testid="gradcam-caption">
                 class {cam.class} at {cam.layer} ({cam.shape.join('×')})
