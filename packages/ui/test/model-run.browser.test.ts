@@ -34,6 +34,9 @@ class NanNet(nn.Module):
     def forward(self, x):
         return torch.sqrt(self.fc(x) - 100.0)
 torch.onnx.export(NanNet().eval(), torch.randn(1, 4), sys.argv[1] + '/nan.onnx', opset_version=13)
+layer = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, batch_first=True)
+enc = nn.TransformerEncoder(layer, num_layers=1, enable_nested_tensor=False).eval()
+torch.onnx.export(enc, torch.randn(1, 6, 16), sys.argv[1] + '/encoder.onnx', opset_version=13)
 `;
 const CONV = '/2/Conv';
 const RELU = '/3/Relu';
@@ -65,7 +68,7 @@ beforeAll(async () => {
     timeout: 300_000,
   });
   photo = testImage();
-  dash = await startDashboard([join(dir, 'cnn.onnx'), join(dir, 'nan.onnx')]);
+  dash = await startDashboard([join(dir, 'cnn.onnx'), join(dir, 'nan.onnx'), join(dir, 'encoder.onnx')]);
   // the same image through the API: the page must show these numbers
   const res = await fetch(new URL('/api/models/0/run?name=photo.png', dash.url), {
     method: 'POST',
@@ -222,6 +225,52 @@ describe('the Run panel in chromium', () => {
     await banner.getByRole('button', { name: 'Show' }).click();
     await page.waitForSelector('[data-testid=nan-origin-here]');
     expect(await page.textContent('[data-testid=node-op]')).toBe('Sqrt');
+  });
+
+  it('shows each head of an attention map', async () => {
+    await page.selectOption('select[aria-label=Model]', '2');
+    await page.waitForFunction(() =>
+      /^encoder\.onnx: onnx, \d+ nodes, laid out/.test(
+        document.querySelector('[data-testid=model-status]')?.textContent ?? '',
+      ),
+    );
+    await page.click('[data-testid=run-button]');
+    await page.waitForFunction(() =>
+      /^Run \d+: \d+ tensors from random$/.test(
+        document.querySelector('[data-testid=run-status]')?.textContent ?? '',
+      ),
+    );
+    const run = await page.evaluate(async () => {
+      const res = await fetch('/api/models/2/run?input=random', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
+      return res.json();
+    });
+    const [name, softmax] = Object.entries((run as RunResult).tensors).find(([, t]) => t.attention)!;
+    expect(softmax.attention).toMatchObject({ heads: 2, queries: 6, keys: 6 });
+    await page.evaluate((n) => window.__tensorscopeGraph!.centre(n), softmax.node);
+    const box = (await boxOf(softmax.node))!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const panel = `[data-testid=activation][data-name="${name}"]`;
+    const img = page.locator(`${panel} [data-testid=attention-map]`);
+    await img.scrollIntoViewIfNeeded();
+    const first = await until('head 1 to load', async () =>
+      (await img.evaluate((i) => (i as HTMLImageElement).naturalWidth))
+        ? await img.getAttribute('src')
+        : undefined,
+    );
+    expect(first).toMatch(/head=0$/);
+    expect(await img.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBe(30); // 6 keys, zoomed 5x
+    await page.selectOption(`${panel} select[aria-label="Attention map"]`, '1');
+    expect(await img.getAttribute('src')).toMatch(/head=1$/);
+    await until(
+      'head 2 to load',
+      async () =>
+        (await img.evaluate(
+          (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth,
+        )) || undefined,
+    );
   });
 
   it('tells how to run a model that was opened in the page', async () => {

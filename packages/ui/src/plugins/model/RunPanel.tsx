@@ -323,7 +323,7 @@ function GradCamSection({ served, run }: { served: number; run: RunResult }) {
             >
               {layers.map((l) => (
                 <option key={l} value={l}>
-                  {l} [{run.tensors[l]?.shape.join('×')}]
+                  {run.tensors[l]?.op} {l} [{run.tensors[l]?.shape.join('×')}]
                 </option>
               ))}
             </select>
