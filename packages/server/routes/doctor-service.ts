@@ -1,8 +1,9 @@
 /**
  * The doctor over the store, kept current: each run's diagnosis is cached, computed in the background
- * (one run at a time, resting as long as each run took, so chart requests are not held up) and recomputed at most
- * once per `minInterval` when the run gets new data. When a run's findings change, an SSE `doctor`
- * event carries its counts and the findings that are new since its previous diagnosis.
+ * (one run at a time, after the requests being served and resting as long as each run took, so chart
+ * requests are not held up) and recomputed at most once per `minInterval` when the run gets new data.
+ * When a run's findings change, an SSE `doctor` event carries its counts and the findings that are
+ * new since its previous diagnosis.
  */
 import {
   type Diagnosis,
@@ -51,6 +52,8 @@ export function summarize(d: RunDoctor): RunSummaryJson {
   return out;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
 const key = (ps: Problem[]) => ps.map((p) => `${p.id}\u0000${p.step}\u0000${p.tags.join(',')}`).join('\n');
 
 export class DoctorService {
@@ -67,6 +70,8 @@ export class DoctorService {
     private readonly store: Store,
     private readonly hub: EventHub,
     private readonly minInterval = 2000,
+    /** other requests are being served: background work waits (up to a second) for them */
+    private readonly busy: () => boolean = () => false,
   ) {
     this.unsubscribe = hub.subscribe((event, data) => this.onEvent(event, data));
   }
@@ -117,10 +122,11 @@ export class DoctorService {
     while (this.queue.size && !this.closed) {
       const run = this.queue.values().next().value as string;
       this.queue.delete(run);
+      for (let waited = 0; this.busy() && waited < 1000; waited += 25) await sleep(25);
       const t0 = performance.now();
       await this.compute(run);
       // background work: at most half the server's time, so chart requests stay quick meanwhile
-      await new Promise((r) => setTimeout(r, performance.now() - t0).unref());
+      await sleep(performance.now() - t0);
     }
   }
 

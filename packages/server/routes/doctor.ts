@@ -7,6 +7,7 @@
  * The first request starts diagnosing every run in the background; a summary waits up to a second
  * for it and lists the runs done so far (`pending` more follow as SSE `doctor` events).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '@tensorscope/store';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-error';
@@ -16,7 +17,14 @@ import { DoctorService, summarize } from './doctor-service';
 const SUMMARY_WAIT_MS = 1000;
 
 export function doctorRoutes(app: FastifyInstance, store: Store, hub: EventHub): void {
-  const doctor = new DoctorService(store, hub);
+  // requests in flight besides the event stream and the doctor's own: chart requests come first
+  let active = 0;
+  app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith('/api/events') || req.url?.startsWith('/api/doctor')) return;
+    active++;
+    res.once('close', () => active--);
+  });
+  const doctor = new DoctorService(store, hub, 2000, () => active > 0);
   app.addHook('onClose', async () => doctor.close());
   app.get('/api/doctor', async (req) => {
     const q = req.query as Record<string, unknown>;
