@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { fileSource } from '@tensorscope/formats/node-source';
-import type { CaptureResult, CaptureSession, Feed, TensorRecord, TfjsExecutor } from '@tensorscope/runtime';
+import type { CaptureResult, CaptureSession, Feed, GradCamSession, TensorRecord } from '@tensorscope/runtime';
 import { HttpError } from '../http-error';
 import { bodyFeed, inputName, normalization } from './model-run-input';
 
@@ -31,6 +31,8 @@ export type WorkerReply =
 
 const RUNS_KEPT = 2;
 const KEEP_BYTES = 256 << 20;
+/** Grad-CAM sessions (one per layer) kept open for the open model */
+const CAMS_KEPT = 2;
 
 const runtime = import('@tensorscope/runtime');
 
@@ -38,7 +40,8 @@ interface Opened {
   path: string;
   mtimeMs: number;
   session: CaptureSession;
-  executor?: TfjsExecutor;
+  /** Grad-CAM per layer: ORT returns the layer, TF.js differentiates only the nodes after it */
+  cams: Map<string, GradCamSession>;
 }
 
 interface Cam {
@@ -54,6 +57,8 @@ interface Cam {
 interface KeptRun {
   id: number;
   model: number;
+  feeds: Feed[];
+  /** the first input, which images are about */
   feed: Feed;
   /** float32 [N, C, H, W] tensors and attention maps, while within KEEP_BYTES */
   tensors: Map<string, { data: Float32Array; shape: number[] }>;
@@ -73,7 +78,7 @@ async function openSession(rt: Runtime, path: string): Promise<Opened> {
   const st = await stat(path).catch(() => undefined);
   if (!st?.isFile()) throw new HttpError(404, `model file ${basename(path)} is no longer there.`);
   if (opened?.path === path && opened.mtimeMs === st.mtimeMs) return opened;
-  opened?.executor?.dispose();
+  for (const c of opened?.cams.values() ?? []) await c.release().catch(() => undefined);
   await opened?.session.release().catch(() => undefined);
   opened = undefined;
   const { detectFormat } = await import('@tensorscope/formats/open');
@@ -83,7 +88,7 @@ async function openSession(rt: Runtime, path: string): Promise<Opened> {
       400,
       `${basename(path)}: is ${format ? `a ${format.id} model` : 'not a recognized model'}, and the runtime runs ONNX models only; export it to ONNX (e.g. torch.onnx.export(model, x, "model.onnx")) and serve that.`,
     );
-  opened = { path, mtimeMs: st.mtimeMs, session: await rt.CaptureSession.open(path) };
+  opened = { path, mtimeMs: st.mtimeMs, session: await rt.CaptureSession.open(path), cams: new Map() };
   return opened;
 }
 
@@ -165,17 +170,27 @@ async function gradCam(rt: Runtime, o: Opened, run: KeptRun, layerQ: string, cla
     (c) => c.layer === layer && (c.requested === classQ || (classQ !== undefined && c.classIndex === classQ)),
   );
   if (found >= 0) return found;
-  const tf = await import('@tensorflow/tfjs');
-  o.executor ??= await rt.TfjsExecutor.create(o.session.model, basename(o.path));
-  const x = tf.tensor(run.feed.data as Float32Array, run.feed.shape);
-  try {
-    const cam = rt.gradCam(o.executor, x, layer, { input: run.feed.name, classIndex: classQ });
-    const png = new Uint8Array(rt.encodePng(rt.camOverlay(cam.map, cam.shape, run.feed)));
-    run.cams.push({ layer, requested: classQ, ...cam, png });
-    return run.cams.length - 1;
-  } finally {
-    x.dispose();
+  let session = o.cams.get(layer);
+  if (!session) {
+    const oldest = o.cams.keys().next();
+    if (o.cams.size >= CAMS_KEPT && !oldest.done) {
+      await o.cams.get(oldest.value)?.release();
+      o.cams.delete(oldest.value);
+    }
+    session = await rt.GradCamSession.open(o.path, layer, undefined, o.session.model);
+    o.cams.set(layer, session);
   }
+  const cam = await session.run(run.feeds, classQ);
+  const png = new Uint8Array(rt.encodePng(rt.camOverlay(cam.map, cam.shape, run.feed)));
+  run.cams.push({
+    layer,
+    requested: classQ,
+    classIndex: cam.classIndex,
+    shape: cam.shape,
+    map: cam.map,
+    png,
+  });
+  return run.cams.length - 1;
 }
 
 async function capture(rt: Runtime, model: number, path: string, body: Uint8Array, q: Query) {
@@ -193,6 +208,7 @@ async function capture(rt: Runtime, model: number, path: string, body: Uint8Arra
   const run: KeptRun = {
     id: nextRun++,
     model,
+    feeds,
     feed: feeds[0],
     tensors: new Map(),
     attention: new Set(),
@@ -220,7 +236,9 @@ async function capture(rt: Runtime, model: number, path: string, body: Uint8Arra
   const tensors: Record<string, ReturnType<typeof tensorJson>> = {};
   for (const t of result.tensors) tensors[t.name] = tensorJson(t);
   const outRecord = result.tensors.find((t) => t.name === output);
-  const unsupported = rt.TfjsExecutor.unsupported(s.graph);
+  // Grad-CAM differentiates only the nodes after the layer: check those of the default layer
+  const tail = run.layers.length && output ? rt.tailOf(s.graph, run.layers.at(-1)!, output).nodes : [];
+  const unsupported = tail.length ? rt.TfjsExecutor.unsupported(s.graph, tail) : [];
   const layerQ = typeof q.gradcam === 'string' && q.gradcam ? q.gradcam : undefined;
   const classQ = typeof q.class === 'number' ? q.class : undefined;
   const gradcam = layerQ ? camJson(run, await gradCam(rt, o, run, layerQ, classQ)) : undefined;
@@ -236,7 +254,7 @@ async function capture(rt: Runtime, model: number, path: string, body: Uint8Arra
     classes: scores ? { output, top: topClasses(scores, outRecord?.op === 'Softmax') } : null,
     gradcam_layers: run.layers,
     gradcam_unsupported: unsupported.length
-      ? `the TF.js executor behind Grad-CAM does not support the op${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')}`
+      ? `the TF.js executor behind Grad-CAM does not support the op${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')} (after the layer ${run.layers.at(-1)})`
       : null,
     ...(gradcam && { gradcam }),
     images: {

@@ -16,6 +16,7 @@ import {
   camOverlay,
   encodePng,
   featureGrid,
+  GradCamSession,
   gradCam,
   loadFeed,
   PRESETS,
@@ -195,17 +196,27 @@ describe('POST /api/models/:i/run', () => {
     const cam = run.gradcam!;
     expect(cam.layer).toBe(run.gradcam_layers.at(-1));
     expect(cam.class).toBe(run.classes!.top[0].class);
-    const exec = await TfjsExecutor.create(session.model, 'cnn.onnx');
     const feed = direct.feeds[0];
-    const x = tf.tensor(feed.data as Float32Array, feed.shape);
-    const want = gradCam(exec, x, cam.layer, { input: feed.name });
-    x.dispose();
-    exec.dispose();
+    // the runtime's Grad-CAM: ORT forward, TF.js gradients through the tail after the layer
+    const cs = await GradCamSession.open(join(dir, 'cnn.onnx'), cam.layer);
+    const want = await cs.run(direct.feeds);
+    await cs.release();
     expect(cam.shape).toEqual(want.shape);
+    expect(cam.class).toBe(want.classIndex);
     expect(cam.map).toEqual(Array.from(want.map));
     const png = Buffer.from(await (await fetch(url(cam.image))).arrayBuffer());
     expect(png).toEqual(encodePng(camOverlay(want.map, want.shape, feed)));
     expect(PNG.sync.read(png).width).toBe(32);
+    // and the same map as differentiating the whole model in TF.js, up to float rounding
+    const exec = await TfjsExecutor.create(session.model, 'cnn.onnx');
+    const x = tf.tensor(feed.data as Float32Array, feed.shape);
+    const full = gradCam(exec, x, cam.layer, { input: feed.name });
+    x.dispose();
+    exec.dispose();
+    const peak = Math.max(...full.map);
+    expect(peak).toBeGreaterThan(0);
+    for (let i = 0; i < full.map.length; i++)
+      expect(Math.abs(cam.map[i] - full.map[i])).toBeLessThan(1e-4 * peak);
   });
 
   it('recomputes Grad-CAM for another layer and class on the kept run', async () => {
