@@ -1,35 +1,66 @@
 /**
- * The runtime debugger's cost: capturing the statistics of every intermediate tensor of resnet18
- * (exported by Debian's PyTorch for this run) against the same model run plainly in ONNX Runtime.
- * Target: capture at most 1.5x a plain run. And Grad-CAM (TF.js cpu backend) at the last block of
- * resnet18 against one plain TF.js forward pass of the same executor; target: at most 2 s.
+ * The runtime debugger's cost, on models exported by Debian's PyTorch for this run (torchvision
+ * resnet18, random init; a BERT-mini-sized transformer encoder: 4 layers, d_model 256, 8 heads,
+ * 128 tokens).
  *
- * `npm run bench -- runtime`
+ * 1. Capture: the statistics of every intermediate tensor against a plain ONNX Runtime run of the same
+ *    model and input (target: at most 1.5x), with ORT returning every tensor and no statistics in
+ *    between, to show where the cost goes.
+ * 2. Grad-CAM: ORT computes the activations, TF.js only the layers after the chosen one (target: at most
+ *    2 s on 2 cores for resnet18), cold (session opened + one image, what `tensorscope run --gradcam`
+ *    pays) and warm (one more image); against a plain ORT run and the old all-TF.js Grad-CAM.
+ * 3. Saliency and integrated gradients: the whole model forward and backward in TF.js (cpu backend).
+ *
+ * Every row gives wall and CPU time (this process, all threads): on a shared machine CPU time is the
+ * figure to compare. `npm run bench -- runtime`
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { fileSource } from '../packages/formats/node-source';
 import { openOnnx } from '../packages/formats/onnx';
 import { withExtraOutputs } from '../packages/formats/onnx/encode';
-import { CaptureSession, gradCam, randomFeed, TfjsExecutor } from '../packages/runtime';
-import { best, fmt, table } from './lib/measure';
+import {
+  CaptureSession,
+  GradCamSession,
+  gradCam,
+  integratedGradients,
+  randomFeed,
+  saliency,
+  TfjsExecutor,
+} from '../packages/runtime';
+import { best, fmt, table, time } from './lib/measure';
 
 const RUNS = 15;
+
+const ENCODER = `
+import sys, torch
+torch.manual_seed(0)
+layer = torch.nn.TransformerEncoderLayer(d_model=256, nhead=8, dim_feedforward=1024, dropout=0.0)
+model = torch.nn.TransformerEncoder(layer, num_layers=4).eval()
+torch.onnx.export(model, torch.randn(128, 1, 256), sys.argv[1], opset_version=13)
+`;
+
+const row = (label: string, t: { ms: number; cpuMs: number }, digits = 1) => [
+  label,
+  fmt(t.ms, digits),
+  fmt(t.cpuMs, digits),
+];
 
 /** capture of every tensor with statistics against a plain ORT run of the same model and input */
 async function captureRatio(label: string, file: string): Promise<void> {
   const capture = await CaptureSession.open(file);
   const feed = randomFeed(capture.inputs[0]);
-  const plain = await ort.InferenceSession.create(readFileSync(file));
+  const bytes = new Uint8Array(readFileSync(file));
+  const plain = await ort.InferenceSession.create(bytes);
   const x = { [feed.name]: new ort.Tensor(feed.dtype as 'float32', feed.data, feed.shape) };
   const names = capture.graph.nodes.flatMap((n) => n.outputs).filter(Boolean);
   const outputs = await ort.InferenceSession.create(
     withExtraOutputs(
-      new Uint8Array(readFileSync(file)),
+      bytes,
       names.map((name) => ({ name })),
       capture.graph.outputs.map((o) => o.name),
     ),
@@ -44,14 +75,24 @@ async function captureRatio(label: string, file: string): Promise<void> {
   const captured = await best(RUNS, () => capture.run([feed]));
   const elements = captured.result.tensors.reduce((n, t) => n + (t.stats?.count ?? 0), 0);
   process.stdout.write(
-    `\n${label}: ${captured.result.tensors.length} tensors (${(elements / 1e6).toFixed(2)}M values), best of ${RUNS}\n`,
+    `\n${label}: ${captured.result.tensors.length} tensors (${(elements / 1e6).toFixed(2)}M values), best of ${RUNS} by CPU time\n`,
   );
   process.stdout.write(
     table([
       ['', 'wall ms', 'cpu ms'],
-      ['plain ORT run (baseline)', fmt(base.ms, 2), fmt(base.cpuMs, 2)],
-      ['ORT returning every tensor, no statistics', fmt(onlyOrt.ms, 2), fmt(onlyOrt.cpuMs, 2)],
-      ['capture: every tensor + statistics', fmt(captured.ms, 2), fmt(captured.cpuMs, 2)],
+      row('plain ORT run (baseline)', base, 2),
+      row('ORT returning every tensor, no statistics', onlyOrt, 2),
+      row('capture: every tensor + statistics', captured, 2),
+      [
+        'statistics alone (capture - ORT returning every tensor), ns per value',
+        '',
+        fmt(((captured.cpuMs - onlyOrt.cpuMs) * 1e6) / elements, 2),
+      ],
+      [
+        'ratio ORT returning every tensor / plain',
+        fmt(onlyOrt.ms / base.ms, 2),
+        fmt(onlyOrt.cpuMs / base.cpuMs, 2),
+      ],
       [
         'ratio capture / plain (target <= 1.5)',
         fmt(captured.ms / base.ms, 2),
@@ -63,43 +104,114 @@ async function captureRatio(label: string, file: string): Promise<void> {
   await plain.release();
   await outputs.release();
 }
-const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'));
-try {
-  execFileSync(
-    '/usr/bin/python3',
-    [join(import.meta.dirname, '../packages/runtime/test/export_models.py'), dir],
-    {
-      stdio: ['ignore', 'ignore', 'ignore'],
-    },
+
+/** Grad-CAM at `layer`: cold (open + one image), warm (best of 5), against a plain ORT run */
+async function gradCamTimes(label: string, file: string, layer: string, allTfjs: boolean): Promise<void> {
+  const model = await openOnnx(await fileSource(file));
+  const feed = randomFeed(model.graph!.inputs[0]);
+  const plain = await ort.InferenceSession.create(readFileSync(file));
+  const x = { [feed.name]: new ort.Tensor(feed.dtype as 'float32', feed.data, feed.shape) };
+  await plain.run(x);
+  const base = await best(5, () => plain.run(x));
+  await plain.release();
+  const cold = await time(async () => {
+    const s = await GradCamSession.open(file, layer, undefined, model);
+    return { s, cam: await s.run([feed]) };
+  });
+  const session = cold.result.s;
+  const warm = await best(5, () => session.run([feed]));
+  const tailOps = session.cam.tail.nodes.length;
+  await session.release();
+  const rows = [
+    ['', 'wall ms', 'cpu ms'],
+    row('plain ORT run (baseline)', base, 2),
+    row('Grad-CAM cold: session opened + one image (target <= 2000)', cold),
+    row('Grad-CAM warm: one more image, best of 5', warm),
+    ['ratio warm Grad-CAM / plain ORT run', fmt(warm.ms / base.ms, 1), fmt(warm.cpuMs / base.cpuMs, 1)],
+  ];
+  if (allTfjs) {
+    // the previous implementation: every layer in TF.js, the ones before `layer` once
+    const exec = await TfjsExecutor.create(model);
+    const tx = tf.tensor(feed.data as Float32Array, feed.shape);
+    const old = await time(() => gradCam(exec, tx, layer, { input: feed.name }));
+    tx.dispose();
+    exec.dispose();
+    rows.push(row('previous: every layer in TF.js (once)', old));
+    rows.push(['ratio previous / cold', fmt(old.ms / cold.ms, 1), fmt(old.cpuMs / cold.cpuMs, 1)]);
+  }
+  process.stdout.write(
+    `\nGrad-CAM, ${label}, at ${layer}: ORT forward, TF.js tail of ${tailOps} nodes (layer ${cold.result.cam.layerShape.join('x')})\n`,
   );
-  const file = join(dir, 'resnet18.onnx');
-  const capture = await CaptureSession.open(file);
-  const feed = randomFeed(capture.inputs[0]);
-  await captureRatio('resnet18, 1x3x224x224', file);
-  await captureRatio('transformer encoder (2 layers, d 32, 4 heads), 10 tokens', join(dir, 'encoder.onnx'));
-  const exec = await TfjsExecutor.create(await openOnnx(await fileSource(file)));
+  process.stdout.write(table(rows) + '\n');
+}
+
+/** saliency and integrated gradients (the whole model forward and backward in TF.js), once each */
+async function inputAttributionTimes(label: string, file: string, steps: number): Promise<void> {
+  const model = await openOnnx(await fileSource(file));
+  const feed = randomFeed(model.graph!.inputs[0]);
+  const exec = await TfjsExecutor.create(model);
   const tx = tf.tensor(feed.data as Float32Array, feed.shape);
-  const layer = '/layer4/layer4.1/relu_1/Relu_output_0';
-  const forward = await best(2, () =>
+  const output = model.graph!.outputs[0].name;
+  const forward = await time(() =>
     tf.tidy(() =>
       exec
         .execute(new Map([[feed.name, tx]]))
-        .get(capture.graph.outputs[0].name)!
+        .get(output)!
         .dataSync(),
     ),
   );
-  const cam = await best(2, () => gradCam(exec, tx, layer, { input: feed.name }));
-  process.stdout.write(`\nGrad-CAM at ${layer}, TF.js ${tf.getBackend()} backend, best of 2\n`);
+  const sal = await time(() => saliency(exec, tx, { input: feed.name, classIndex: 1 }));
+  const ig = await time(() => integratedGradients(exec, tx, { input: feed.name, classIndex: 1 }, steps));
+  tx.dispose();
+  exec.dispose();
+  process.stdout.write(
+    `\nsaliency and integrated gradients (${steps} steps), ${label}, TF.js ${tf.getBackend()}\n`,
+  );
   process.stdout.write(
     table([
       ['', 'wall ms', 'cpu ms'],
-      ['TF.js forward pass (baseline)', fmt(forward.ms), fmt(forward.cpuMs)],
-      ['Grad-CAM (target <= 2000 ms)', fmt(cam.ms), fmt(cam.cpuMs)],
-      ['ratio Grad-CAM / forward', fmt(cam.ms / forward.ms, 2), fmt(cam.cpuMs / forward.cpuMs, 2)],
+      row('TF.js forward pass (baseline)', forward),
+      row('saliency', sal),
+      row(`integrated gradients, ${steps} steps`, ig),
+      ['ratio saliency / forward', fmt(sal.ms / forward.ms, 1), fmt(sal.cpuMs / forward.cpuMs, 1)],
+      [
+        'ratio integrated gradients per step / forward',
+        fmt(ig.ms / steps / forward.ms, 1),
+        fmt(ig.cpuMs / steps / forward.cpuMs, 1),
+      ],
     ]) + '\n',
   );
-  exec.dispose();
-  await capture.release();
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'));
+try {
+  process.stdout.write(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}\n`,
+  );
+  const quiet = { stdio: ['ignore', 'ignore', 'ignore'] as ('ignore' | 'pipe')[] };
+  execFileSync(
+    '/usr/bin/python3',
+    [join(import.meta.dirname, '../packages/runtime/test/export_models.py'), dir],
+    quiet,
+  );
+  const encoder = join(dir, 'encoder-bench.onnx');
+  execFileSync('/usr/bin/python3', ['-c', ENCODER, encoder], quiet);
+  const resnet = join(dir, 'resnet18.onnx');
+  await captureRatio('resnet18, 1x3x224x224', resnet);
+  await captureRatio('transformer encoder (4 layers, d 256, 8 heads), 128 tokens', encoder);
+  await gradCamTimes('resnet18', resnet, '/layer4/layer4.1/relu_1/Relu_output_0', true);
+  const g = (await openOnnx(await fileSource(encoder))).graph!;
+  const lastButOne = g.nodes.filter((n) => n.name.startsWith('/layers.2/')).at(-1)!.outputs[0];
+  await gradCamTimes('transformer encoder', encoder, lastButOne, true);
+  await inputAttributionTimes('transformer encoder', encoder, 32);
+  await inputAttributionTimes('resnet18', resnet, 4);
+  process.stdout.write(
+    `\nload average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}\n`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

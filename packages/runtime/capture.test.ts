@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileSource } from '@tensorscope/formats/node-source';
 import { openNpy } from '@tensorscope/formats/npy';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CaptureResult, CaptureSession } from './capture';
+import { type CaptureResult, CaptureSession, staticValues } from './capture';
 import { PRESETS } from './image';
 import { loadFeed, randomFeed } from './inputs';
 
@@ -120,6 +120,34 @@ describe('attention maps of an exported transformer encoder', () => {
         expect(sum).toBeCloseTo(1, 5);
       }
     }
+  });
+});
+
+describe('static values', () => {
+  it('are the Constant outputs and values of weights alone, captured once per session', async () => {
+    const s = await CaptureSession.open(join(dir, 'encoder.onnx'));
+    const g = s.graph;
+    const fixed = staticValues(g);
+    const constants = g.nodes.filter((n) => n.op === 'Constant').flatMap((n) => n.outputs);
+    expect(constants.length).toBeGreaterThan(0);
+    for (const c of constants) expect(fixed.has(c), c).toBe(true);
+    // the weights PyTorch exports through Identity nodes are static; nothing that reads the input is
+    const fromInput = g.nodes.filter((n) => n.inputs.includes(s.inputs[0].name)).flatMap((n) => n.outputs);
+    expect(fromInput.length).toBeGreaterThan(0);
+    for (const v of fromInput) expect(fixed.has(v), v).toBe(false);
+    expect(fixed.has(g.outputs[0].name)).toBe(false);
+    const first = await s.run([randomFeed(s.inputs[0], 1)]);
+    const second = await s.run([randomFeed(s.inputs[0], 2)]);
+    expect(second.tensors.map((t) => t.name)).toEqual(first.tensors.map((t) => t.name));
+    for (const [a, b] of first.tensors.map((t, i) => [t, second.tensors[i]] as const)) {
+      if (fixed.has(a.name)) expect(b.stats, a.name).toEqual(a.stats);
+    }
+    const out = (r: CaptureResult) => r.tensors.find((t) => t.name === g.outputs[0].name)!.stats!.mean;
+    expect(out(second)).not.toBe(out(first));
+    // and a static value asked for in full is fetched again
+    const kept = await s.run([randomFeed(s.inputs[0], 3)], { keep: [constants[0]] });
+    expect(kept.kept.has(constants[0])).toBe(true);
+    await s.release();
   });
 });
 

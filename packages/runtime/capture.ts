@@ -57,7 +57,8 @@ export interface CaptureResult {
 export interface CaptureOptions {
   /** tensors whose full data is kept in the result */
   keep?: readonly string[];
-  /** sees each tensor while it is alive (feature-map images are drawn here) */
+  /** sees each tensor while it is alive (feature-map images are drawn here); with it, every tensor is
+   * fetched, static ones too */
   onTensor?: (record: TensorRecord, data: NumericArray) => void | Promise<void>;
   /** most bytes of intermediates ORT returns at once (default 512 MiB) */
   maxBytes?: number;
@@ -82,6 +83,37 @@ function bodyValues(node: GraphNode, out: NotCapturable[]): void {
   }
 }
 
+/** ops whose outputs differ between runs even from constant inputs */
+const RANDOM_OPS = new Set([
+  'RandomNormal',
+  'RandomUniform',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'Multinomial',
+  'Bernoulli',
+]);
+
+/**
+ * Values that depend on no graph input: Constant outputs and whatever is computed from weights alone
+ * (the transposed weight matrices of a PyTorch transformer export). Their statistics are the same for
+ * every input, so a session captures them on its first run only. Nodes with subgraphs are left out
+ * (a body may read outer values it does not list as inputs).
+ */
+export function staticValues(graph: Graph): Set<string> {
+  const fixed = new Set(graph.initializers.keys());
+  for (const i of graph.inputs) fixed.delete(i.name); // an initializer listed as input can be fed
+  const out = new Set<string>();
+  for (const n of graph.nodes) {
+    if (RANDOM_OPS.has(n.op) || n.subgraphs || (n.domain && n.domain !== 'ai.onnx')) continue;
+    if (n.inputs.every((v) => !v || fixed.has(v)))
+      for (const v of n.outputs.filter(Boolean)) {
+        fixed.add(v);
+        out.add(v);
+      }
+  }
+  return out;
+}
+
 const UNKNOWN_SIZE = 1 << 20;
 
 function estimatedBytes(v: ValueInfo | undefined): number {
@@ -102,7 +134,12 @@ export class CaptureSession {
     /** capturable values in execution order, with their producers */
     private readonly values: { name: string; node: GraphNode; index: number; bytes: number }[],
     readonly notCapturable: NotCapturable[],
+    /** values that depend on no input (see staticValues) */
+    private readonly fixed: Set<string>,
   ) {}
+
+  /** records of the static values, from this session's first run */
+  private readonly fixedRecords = new Map<string, TensorRecord>();
 
   static async open(path: string): Promise<CaptureSession> {
     const file = basename(path);
@@ -138,7 +175,16 @@ export class CaptureSession {
       throw new InputError(`${file}: ONNX Runtime cannot load it (${firstLine(e)})`);
     }
     const inputs = graph.inputs.filter((i) => !graph.initializers.has(i.name));
-    return new CaptureSession(file, model, graph, inputs, session, values, notCapturable);
+    return new CaptureSession(
+      file,
+      model,
+      graph,
+      inputs,
+      session,
+      values,
+      notCapturable,
+      staticValues(graph),
+    );
   }
 
   /** Runs the model on `feeds` and returns every capturable tensor's statistics. */
@@ -149,7 +195,14 @@ export class CaptureSession {
     for (const f of feeds) ortFeeds[f.name] = new ort.Tensor(ortType(f.dtype), f.data, f.shape);
     const tensors: TensorRecord[] = [];
     const kept = new Map<string, { data: NumericArray; shape: number[] }>();
-    for (const group of groups(this.values, maxBytes)) {
+    // static values already captured by this session are not fetched again (unless wanted in full)
+    const fetch = this.values.filter((v) => {
+      const known = this.fixedRecords.get(v.name);
+      if (!known || keep.has(v.name) || options.onTensor) return true;
+      tensors.push(known);
+      return false;
+    });
+    for (const group of groups(fetch, maxBytes)) {
       let out: ort.InferenceSession.ReturnType;
       try {
         out = await this.session.run(
@@ -178,6 +231,7 @@ export class CaptureSession {
           if (keep.has(v.name)) kept.set(v.name, { data: data.slice(), shape });
         }
         tensors.push(record);
+        if (this.fixed.has(v.name)) this.fixedRecords.set(v.name, record);
         t.dispose();
       }
     }

@@ -5,7 +5,8 @@
  * cancellation), exact min / max / zeros / per-channel liveness, and a data-independent histogram taken
  * from the float's bits (`bits >>> 20`: sign, exponent and the top 3 mantissa bits, 4,096 buckets, one
  * increment per element), rebinned afterwards into HISTOGRAM_BINS bins over [min, max]. A tensor holding
- * NaN or Inf (seen in the exponent-255 buckets) is recomputed by the exact generic pass.
+ * NaN or Inf (seen in the exponent-255 buckets) is recomputed by the exact generic pass, and so is a
+ * small tensor (under FUSED_MIN values), where it is cheaper and its histogram exact.
  */
 import { type Histogram, histogram, type NumericArray } from '@tensorscope/analysis/model';
 
@@ -38,7 +39,8 @@ const BOUNDS: Record<string, [number, number]> = {
 
 /** `shape` gives the channel layout (axis 1); `op` the producing operator (for saturation). */
 export function activationStats(data: NumericArray, shape: readonly number[], op = ''): ActivationStats {
-  const stats = (data instanceof Float32Array && fusedFloat32(data, shape)) || genericStats(data, shape);
+  const fused = data instanceof Float32Array && data.length >= FUSED_MIN;
+  const stats = (fused && fusedFloat32(data, shape)) || genericStats(data, shape);
   const bounds = BOUNDS[op];
   if (bounds) stats.saturation = saturation(data, bounds);
   return stats;
@@ -57,6 +59,8 @@ function deadChannels(live: Uint8Array): number[] {
 }
 
 const BUCKETS = 4096;
+/** below this many values the bucket table costs more than a second pass (and the histogram is exact) */
+const FUSED_MIN = 16384;
 /** buckets of exponent 255 (Inf and NaN), positive and negative */
 const nonFinite = (counts: Uint32Array) => {
   for (let m = 0; m < 8; m++) if (counts[0x7f8 + m] || counts[0xff8 + m]) return true;
@@ -66,8 +70,10 @@ const nonFinite = (counts: Uint32Array) => {
 /** The fused pass; undefined when the tensor holds NaN/Inf (the generic pass counts them exactly). */
 function fusedFloat32(values: Float32Array, shape: readonly number[]): ActivationStats | undefined {
   const n = values.length;
-  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
-  const counts = new Uint32Array(BUCKETS);
+  // int32 view: uint32 words above 2^31 would leave V8's integer representation
+  const bits = new Int32Array(values.buffer, values.byteOffset, n);
+  // two interleaved halves, so runs of one bucket (the zeros of a ReLU) do not chain their increments
+  const twin = new Uint32Array(2 * BUCKETS);
   const { channels, block } = blockSize(n, shape);
   const live = channels ? new Uint8Array(channels) : undefined;
   const shift = n ? values[0] : 0;
@@ -78,7 +84,6 @@ function fusedFloat32(values: Float32Array, shape: readonly number[]): Activatio
   let zeros = 0;
   for (let b = 0, start = 0; start < n; b++, start += block) {
     const stop = start + block;
-    let blockZeros = 0;
     for (let i = start; i < stop; i++) {
       const x = values[i];
       const d = x - shift;
@@ -86,13 +91,31 @@ function fusedFloat32(values: Float32Array, shape: readonly number[]): Activatio
       sumSq += d * d;
       if (x < min) min = x;
       if (x > max) max = x;
-      if (x === 0) blockZeros++;
     }
-    // a second loop over the block (still in cache): V8 runs the two loops faster than one fused loop
-    for (let i = start; i < stop; i++) counts[bits[i] >>> 20]++;
-    zeros += blockZeros;
-    if (live && blockZeros < block) live[b % channels] = 1;
+    // a second loop over the block (still in cache), in integers and without branches (a zero test
+    // would mispredict on ReLU outputs): bucket counts and nonzeros ((t | -t) >>> 31 is 1 unless t is 0)
+    let nonzero = 0;
+    let i = start;
+    for (; i + 1 < stop; i += 2) {
+      const w = bits[i];
+      const v = bits[i + 1];
+      twin[w >>> 20]++;
+      twin[BUCKETS + (v >>> 20)]++;
+      const t = w << 1; // the sign dropped: -0 is a zero too
+      const u = v << 1;
+      nonzero += ((t | -t) >>> 31) + ((u | -u) >>> 31);
+    }
+    if (i < stop) {
+      const w = bits[i];
+      twin[w >>> 20]++;
+      const t = w << 1;
+      nonzero += (t | -t) >>> 31;
+    }
+    zeros += block - nonzero;
+    if (live && nonzero) live[b % channels] = 1;
   }
+  const counts = twin.subarray(0, BUCKETS);
+  for (let k = 0; k < BUCKETS; k++) counts[k] += twin[BUCKETS + k];
   if (nonFinite(counts)) return undefined;
   const stats: ActivationStats = {
     count: n,
