@@ -56,6 +56,9 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
     const el = wrap.current!;
     const t = chartTheme();
     const smoothed = settings.smoothing > 0;
+    // over many runs the faint raw lines only blur the chart and double its drawing (the tooltip
+    // still gives every raw value)
+    const raw = smoothed && lines.length <= MAX_RAW_LINES;
     const axis = {
       stroke: t.axis,
       font: t.font,
@@ -69,7 +72,7 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
         label: l.key,
         stroke: withAlpha(l.color, 0.28),
         width: 1,
-        show: smoothed,
+        show: raw,
         points: { show: false },
         paths,
       });
@@ -200,6 +203,9 @@ function toData(p: Prepared): uPlot.AlignedData {
   return [p.x, ...cols] as uPlot.AlignedData;
 }
 
+/** Charts with more lines than this draw only the smoothed line of each run. */
+const MAX_RAW_LINES = 100;
+
 /** uPlot's mode 2 (each series its own x): set by the options, not in uPlot's typings. */
 function isFaceted(u: uPlot): boolean {
   return (u as uPlot & { mode?: number }).mode === 2;
@@ -224,8 +230,29 @@ function applyZoom(u: uPlot, zoom: [number, number] | null) {
   if (lo <= hi) u.setScale('x', { min: lo, max: hi + (lo === hi ? 1 : 0) });
 }
 
+/** uPlot asks for the y range several times per draw: the last answer per chart, by its inputs. */
+const lastRange = new WeakMap<
+  uPlot,
+  { data: unknown; min: unknown; max: unknown; robust: boolean; r: uPlot.Range.MinMax }
+>();
+
 /** The y range of what is inside the x range, robust to outliers when asked. */
 function visibleRange(u: uPlot, robust: boolean): uPlot.Range.MinMax {
+  const memo = lastRange.get(u);
+  if (
+    memo &&
+    memo.data === u.data &&
+    memo.min === u.scales.x.min &&
+    memo.max === u.scales.x.max &&
+    memo.robust === robust
+  )
+    return memo.r;
+  const r = computeRange(u, robust);
+  lastRange.set(u, { data: u.data, min: u.scales.x.min, max: u.scales.x.max, robust, r });
+  return r;
+}
+
+function computeRange(u: uPlot, robust: boolean): uPlot.Range.MinMax {
   // before the first draw the scale's bounds are null
   const min = u.scales.x.min ?? Number.NEGATIVE_INFINITY;
   const max = u.scales.x.max ?? Number.POSITIVE_INFINITY;
