@@ -19,6 +19,7 @@ type Runtime = typeof import('@tensorscope/runtime');
 type Query = Record<string, unknown>;
 
 export type WorkerRequest =
+  | { op: 'prepare'; path: string }
   | { op: 'run'; model: number; path: string; body: Uint8Array; query: Query }
   | { op: 'gradcam'; model: number; path: string; run: number; layer: string; classIndex?: number }
   | { op: 'feature-map'; model: number; run: number; tensor: string }
@@ -297,6 +298,12 @@ function attentionPng(rt: Runtime, run: KeptRun, tensor: string, head: number): 
 
 async function handle(rt: Runtime, r: WorkerRequest): Promise<unknown> {
   switch (r.op) {
+    case 'prepare': {
+      const s = (await openSession(rt, r.path)).session;
+      return {
+        inputs: s.inputs.map((v) => ({ name: v.name, shape: v.shape ?? null, dtype: v.dtype ?? null })),
+      };
+    }
     case 'run':
       return capture(rt, r.model, r.path, r.body, r.query);
     case 'gradcam': {

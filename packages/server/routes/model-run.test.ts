@@ -272,6 +272,23 @@ describe('attention maps', () => {
   });
 });
 
+describe('POST /api/models/:i/prepare', () => {
+  it('opens the model ahead of a run and lists its inputs, or says why it cannot run', async () => {
+    const ok = await post<{ inputs: unknown[] }>('/api/models/0/prepare');
+    expect(ok.status, ok.body.error).toBe(200);
+    expect(ok.body.inputs).toEqual([{ name: 'input.1', shape: [1, 3, 32, 32], dtype: 'float32' }]);
+    const pt = await post('/api/models/2/prepare');
+    expect(pt.status).toBe(400);
+    expect(pt.body.error).toMatch(/^cnn\.pt: is a \w+ model, and the runtime runs ONNX models only/);
+    const form = await post(
+      '/api/models/0/prepare',
+      new TextEncoder().encode('a=1'),
+      'application/x-www-form-urlencoded',
+    );
+    expect(form.status).toBe(415);
+  });
+});
+
 describe('NaN origin', () => {
   it('names the node that first made NaN, as the runtime does', async () => {
     const res = await post<RunJson>('/api/models/3/run?input=random');

@@ -4,6 +4,7 @@
  *
  *   POST /api/models/:i/run[?input=random][&name=F][&preset=P&mean=..&std=..][&gradcam=LAYER|auto][&class=N]
  *        body: a PNG/JPEG, a .npy or a JSON array -> statistics per tensor (as `tensorscope run --json`)
+ *   POST /api/models/:i/prepare    opens the model for running ahead of the first run -> {inputs}
  *   POST /api/models/:i/runs/:id/gradcam?layer=LAYER|auto[&class=N]   -> the map and its overlay's URL
  *   GET  /api/models/:i/runs/:id/feature-map?tensor=T        PNG grid of the C maps of item 0
  *   GET  /api/models/:i/runs/:id/attention?tensor=T&head=H   PNG heatmap of one head
@@ -147,6 +148,12 @@ export function modelRunRoutes(app: FastifyInstance, models: readonly string[]):
       return runner.serial(() =>
         runner.call({ op: 'run', model: index, path, body, query }, [body.buffer as ArrayBuffer]),
       );
+    });
+
+    scope.post('/api/models/:i/prepare', async (req) => {
+      requireOctetStream(req);
+      const { path } = modelPath(models, req);
+      return runner.serial(() => runner.call({ op: 'prepare', path }));
     });
 
     scope.post('/api/models/:i/runs/:id/gradcam', async (req) => {

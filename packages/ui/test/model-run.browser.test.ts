@@ -121,6 +121,9 @@ describe('the Run panel in chromium', () => {
       document.querySelector('[data-testid=model-status]')?.textContent?.includes('laid out'),
     );
     await page.click('[data-testid=run-toggle]');
+    // the panel opens the model on the server at once and shows what it feeds
+    await page.waitForSelector('[data-testid=run-model-input]');
+    expect(await page.textContent('[data-testid=run-model-input]')).toBe('input.1: float32 [1, 3, 32, 32]');
     await page.setInputFiles('[data-testid=run-input-file]', {
       name: 'photo.png',
       mimeType: 'image/png',

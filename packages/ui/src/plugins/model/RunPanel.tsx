@@ -7,7 +7,16 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { formatValue } from '../../lib/format';
-import { type GradCam, imageUrl, type RunInput, type RunResult, runGradCam, runModel } from './runApi';
+import {
+  type GradCam,
+  imageUrl,
+  type Prepared,
+  prepareModel,
+  type RunInput,
+  type RunResult,
+  runGradCam,
+  runModel,
+} from './runApi';
 import {
   COLOR_BY,
   type ColorBy,
@@ -51,12 +60,12 @@ export function RunPanel({ served, name, run, onRun, colorBy, onColorBy, legend,
   const [elapsed, setElapsed] = useState(0);
   // the panel is keyed by model: an answer arriving after the user switched models is dropped
   const alive = useRef(true);
-  useEffect(
-    () => () => {
+  useEffect(() => {
+    alive.current = true;
+    return () => {
       alive.current = false;
-    },
-    [],
-  );
+    };
+  }, []);
 
   useEffect(() => {
     if (!isImage(file)) return setPreview(null);
@@ -64,6 +73,17 @@ export function RunPanel({ served, name, run, onRun, colorBy, onColorBy, legend,
     setPreview(url);
     return () => URL.revokeObjectURL(url);
   }, [file]);
+
+  // open the model on the server as soon as the panel shows: the first run then starts at once, and a
+  // model the runtime cannot run says so before anyone picks an input
+  const [prepared, setPrepared] = useState<Prepared | null>(null);
+  useEffect(() => {
+    if (served === undefined) return;
+    prepareModel(served).then(
+      (p) => alive.current && setPrepared(p),
+      (e: Error) => alive.current && setError(e.message),
+    );
+  }, [served]);
 
   useEffect(() => {
     if (!busy) return;
@@ -104,6 +124,12 @@ export function RunPanel({ served, name, run, onRun, colorBy, onColorBy, legend,
       <h3>Run</h3>
       <fieldset className="run-input">
         <legend>Input</legend>
+        {prepared?.inputs.map((v, k) => (
+          <div key={v.name} className="muted mono" data-testid="run-model-input">
+            {v.name}: {v.dtype ?? '?'} [{(v.shape ?? []).map((d) => d ?? '?').join(', ')}]
+            {k > 0 ? ' (random)' : ''}
+          </div>
+        ))}
         <label>
           <input
             type="radio"

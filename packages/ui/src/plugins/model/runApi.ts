@@ -97,6 +97,15 @@ export function runModel(model: number, input: RunInput): Promise<RunResult> {
   return post<RunResult>(`models/${model}/run`, params, input.file);
 }
 
+export interface Prepared {
+  inputs: { name: string; shape: (number | string | null)[] | null; dtype: string | null }[];
+}
+
+/** Opens the model on the server ahead of the first run (loading the runtime takes seconds). */
+export function prepareModel(model: number): Promise<Prepared> {
+  return post<Prepared>(`models/${model}/prepare`, {});
+}
+
 export function runGradCam(model: number, run: number, layer: string, classIndex?: number): Promise<GradCam> {
   return post<GradCam>(`models/${model}/runs/${run}/gradcam`, { layer, class: classIndex });
 }
