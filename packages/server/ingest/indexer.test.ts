@@ -40,19 +40,25 @@ async function reference(logdir: string) {
   return runs;
 }
 
-async function indexed(logdir: string, cache: string) {
+async function indexed(logdir: string, cache: string, threads?: number) {
   const { store } = await DuckDBStore.open(cache);
-  const indexer = new Indexer([logdir], store);
+  const indexer = new Indexer([logdir], store, { threads });
   await indexer.poll();
   return { store, indexer };
 }
 
 describe('Indexer', () => {
-  for (const logdir of ['tensorboardx-sample', 'tensorboard-reducer/runs', 'guildai']) {
-    it(`indexes ${logdir} exactly as the tfevents reader reads it`, async () => {
+  for (const [logdir, threads] of [
+    ['tensorboardx-sample', undefined],
+    ['tensorboard-reducer/runs', undefined],
+    ['guildai', undefined],
+    ['tensorboardx-sample', 0],
+  ] as const) {
+    const where = threads === 0 ? ' (decoding on the main thread)' : '';
+    it(`indexes ${logdir} exactly as the tfevents reader reads it${where}`, async () => {
       const root = join(FIXTURES, logdir);
       const want = await reference(root);
-      const { store } = await indexed(root, tempDir());
+      const { store } = await indexed(root, tempDir(), threads);
       const runs = await store.runs();
       expect(runs.map((r) => r.name)).toEqual([...want.keys()].sort());
       for (const run of runs) {
@@ -120,6 +126,34 @@ describe('Indexer', () => {
     change = await indexer.poll();
     expect(change.removed).toEqual([names[1]]);
     expect((await store.runs()).map((r) => r.name)).toEqual([names[0], names[2]]);
+    await store.close();
+  });
+
+  it('indexes a file of several 8 MB chunks with a restart across them, as the reader does', async () => {
+    const logdir = tempDir();
+    const parts: Uint8Array[] = [
+      frameRecord(encodeEvent({ wallTime: 1e9, step: 0, fileVersion: 'brain.Event:2' })),
+    ];
+    // 280k events (~12 MB): both tags go back to step 50,000 after event 200,000, in the second chunk
+    for (let i = 0; i < 280_000; i++) {
+      const step = i < 200_000 ? i : 50_000 + (i - 200_000);
+      const tag = i % 3 === 0 ? 'b' : 'a';
+      const value = i === 250_001 ? Number.NaN : Math.fround(Math.sin(i / 100));
+      parts.push(
+        frameRecord(encodeEvent({ wallTime: 1e9 + i / 10, step, summary: [scalarValue(tag, value)] })),
+      );
+    }
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(logdir, 'big'));
+    writeFileSync(join(logdir, 'big', 'events.out.tfevents.1.host'), Buffer.concat(parts));
+    const want = (await reference(logdir)).get('big');
+    const { store } = await indexed(logdir, tempDir());
+    for (const tag of ['a', 'b']) {
+      const got = (await store.scalars(['big'], tag)).get('big');
+      expect(got?.steps.length).toBe(want?.get(tag)?.steps.length);
+      expect(Array.from(got?.steps ?? [])).toEqual(want?.get(tag)?.steps);
+      expect(Array.from(got?.values ?? [])).toEqual(want?.get(tag)?.values);
+    }
     await store.close();
   });
 });

@@ -55,11 +55,11 @@ export class Indexer {
 
   async poll(onProgress?: (points: number) => void): Promise<IndexChange> {
     const change: IndexChange = { added: [], removed: [], changed: new Map(), issues: [], points: 0 };
-    const found = new Map<string, string>();
+    const found = new Map<string, RunLocation>();
     for (const logdir of this.logdirs) {
       // a logdir that vanished while served just has no runs now
       const runs = await discoverRuns(logdir).catch(() => [] as RunLocation[]);
-      for (const r of runs) found.set(this.runName(logdir, r), r.dir);
+      for (const r of runs) found.set(this.runName(logdir, r), r);
     }
     const stored = this.first ? new Map((await this.store.runs()).map((r) => [r.name, r])) : undefined;
     const known = stored ? new Set(stored.keys()) : new Set(this.tailers.keys());
@@ -73,16 +73,16 @@ export class Indexer {
     const lane = async () => {
       for (let next = queue.shift(); next && !this.stopping; next = queue.shift()) {
         // (a long first index must not hold up a shutdown)
-        const [name, dir] = next;
+        const [name, location] = next;
         let tailer = this.tailers.get(name);
         if (!tailer) {
-          tailer = new RunTailer(name, dir, this.store, this.decoders, this.lock);
+          tailer = new RunTailer(name, location.dir, this.store, this.decoders, this.lock);
           this.tailers.set(name, tailer);
           const summary = stored?.get(name);
           if (summary) await tailer.resume(summary);
           else change.added.push(name);
         }
-        const r = await tailer.poll(async (points) => {
+        const r = await tailer.poll(location.files, async (points) => {
           this.pending += points;
           change.points += points;
           if (points) onProgress?.(change.points);

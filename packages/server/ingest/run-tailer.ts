@@ -8,10 +8,8 @@
  * Resuming: the store remembers each file's size, mtime and the offset after the last indexed record.
  * A file that grew is read from that offset; a file that shrank or vanished makes the run start over.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { ReadIssue } from '@tensorscope/formats/tfevents';
-import { isEventFile } from '@tensorscope/formats/tfevents/node';
 import type { FileState, RunSummary, Store } from '@tensorscope/store';
 import type { Decoders } from './decoders';
 import type { DecodedBatch } from './run-decoder';
@@ -70,11 +68,12 @@ export class RunTailer {
     this.issuesSeen = summary.issues.length;
   }
 
-  /** Reads what is new. `written(n)` is called (under the store lock) after each chunk's n points. */
-  async poll(written: (points: number) => Promise<void>): Promise<TailResult> {
+  /**
+   * Reads what is new in `paths` (the run's event files, sorted, as discovery just listed them).
+   * `written(n)` is called (under the store lock) after each chunk's n points.
+   */
+  async poll(paths: readonly string[], written: (points: number) => Promise<void>): Promise<TailResult> {
     const result: TailResult = { tags: new Set(), points: 0, reset: false, issuesChanged: false };
-    const names = (await readdir(this.dir).catch(() => [] as string[])).filter(isEventFile).sort();
-    const paths = names.map((n) => join(this.dir, n));
     const stats = await Promise.all(paths.map((p) => stat(p).catch(() => undefined)));
     const gone = [...this.files.keys()].some((p) => !paths.includes(p));
     const shrank = paths.some((p, i) => {
