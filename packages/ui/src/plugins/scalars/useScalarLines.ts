@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
-import { apiPath, requestQueue } from '../../app/api';
+import { apiPath, getJson } from '../../app/api';
 import type { ScalarSeries, ScalarsResponse } from '../../app/types';
 import { useApiAll } from '../../app/useApi';
+import { requestQueue } from '../../lib/requestQueue';
 import type { XAxis } from '../../lib/viewState';
 import type { LineInput, Prepared } from './prepare';
 import { prepareAsync } from './prepareClient';
@@ -42,7 +43,7 @@ export function scalarRequest(
 }
 
 /** Chart requests two at a time, in the order the cards asked (top of the page first). */
-const fetchScalars = requestQueue(2);
+const fetchScalars = requestQueue(2, getJson<ScalarsResponse>);
 
 /** A series with the tag it belongs to (custom-scalar charts mix tags). */
 export type TaggedSeries = ScalarSeries & { tag: string };
