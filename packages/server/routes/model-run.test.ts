@@ -22,6 +22,7 @@ import {
   PRESETS,
   TfjsExecutor,
 } from '@tensorscope/runtime';
+import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../start';
@@ -80,6 +81,10 @@ let server: RunningServer;
 let image: Buffer;
 
 /** A 40 x 48 RGB gradient with a bright square: some structure for the convolutions to see. */
+function testImageRgba(): Buffer {
+  return PNG.sync.read(testImage()).data;
+}
+
 function testImage(): Buffer {
   const png = new PNG({ width: 48, height: 40 });
   for (let y = 0; y < 40; y++)
@@ -233,18 +238,32 @@ describe('POST /api/models/:i/run', () => {
     expect(badClass.body.error).toBe('"class" must be a class index below 10, not 10.');
   });
 
-  it('runs a .npy and a JSON input like the command line', async () => {
-    const values = Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.sin(i));
-    writeFileSync(join(dir, 'x.json'), JSON.stringify(values));
-    const res = await post<RunJson>(
-      '/api/models/0/run?name=x.json',
-      new TextEncoder().encode(JSON.stringify(values)),
-    );
-    expect(res.status, res.body.error).toBe(200);
-    const { s, r } = await runDirectly('cnn.onnx', join(dir, 'x.json'));
-    await s.release();
-    const last = r.tensors.at(-1)!;
-    expect(res.body.tensors[last.name].mean).toBe(last.stats!.mean);
+  it('runs JSON, .npy, JPEG and random inputs like the command line', async () => {
+    const values = Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.sin(i));
+    const json = new TextEncoder().encode(JSON.stringify(Array.from(values)));
+    // .npy version 1.0: magic, header length, a Python dict literal padded to 128 bytes, the data
+    const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 32, 32), }";
+    const header = dict.padEnd(128 - 10 - 1, ' ') + '\n';
+    const npy = new Uint8Array(10 + header.length + values.byteLength);
+    npy.set([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0, header.length & 255, header.length >> 8]);
+    npy.set(new TextEncoder().encode(header), 10);
+    npy.set(new Uint8Array(values.buffer), 10 + header.length);
+    const rgba = new Uint8Array(testImageRgba());
+    const jpg = new Uint8Array(jpeg.encode({ data: rgba, width: 48, height: 40 }, 90).data);
+    for (const [file, bytes] of [
+      ['x.json', json],
+      ['x.npy', npy],
+      ['x.jpg', jpg],
+    ] as const) {
+      writeFileSync(join(dir, file), bytes);
+      const res = await post<RunJson>(`/api/models/0/run?name=${file}`, bytes);
+      expect(res.status, res.body.error).toBe(200);
+      expect(res.body.inputs[0].source).toBe(file);
+      const { s, r } = await runDirectly('cnn.onnx', join(dir, file));
+      await s.release();
+      for (const t of r.tensors)
+        expect(res.body.tensors[t.name].mean, `${file} ${t.name}`).toBe(t.stats!.mean);
+    }
     const random = await post<RunJson>('/api/models/0/run?input=random');
     expect(random.status, random.body.error).toBe(200);
     expect(random.body.inputs[0].source).toBe('random');
