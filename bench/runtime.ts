@@ -24,6 +24,7 @@ import { fileSource } from '../packages/formats/node-source';
 import { openOnnx } from '../packages/formats/onnx';
 import { withExtraOutputs } from '../packages/formats/onnx/encode';
 import {
+  type Backend,
   CaptureSession,
   GradCamSession,
   gradCam,
@@ -115,7 +116,7 @@ async function gradCamTimes(label: string, file: string, layer: string, allTfjs:
   const base = await best(5, () => plain.run(x));
   await plain.release();
   const cold = await time(async () => {
-    const s = await GradCamSession.open(file, layer, undefined, model);
+    const s = await GradCamSession.open(file, layer, { model, backend: 'wasm' });
     return { s, cam: await s.run([feed]) };
   });
   const session = cold.result.s;
@@ -130,7 +131,7 @@ async function gradCamTimes(label: string, file: string, layer: string, allTfjs:
     ['ratio warm Grad-CAM / plain ORT run', fmt(warm.ms / base.ms, 1), fmt(warm.cpuMs / base.cpuMs, 1)],
   ];
   if (allTfjs) {
-    // the previous implementation: every layer in TF.js, the ones before `layer` once
+    // the previous implementation: every layer in TF.js (cpu), the ones before `layer` once
     const exec = await TfjsExecutor.create(model);
     const tx = tf.tensor(feed.data as Float32Array, feed.shape);
     const old = await time(() => gradCam(exec, tx, layer, { input: feed.name }));
@@ -146,10 +147,15 @@ async function gradCamTimes(label: string, file: string, layer: string, allTfjs:
 }
 
 /** saliency and integrated gradients (the whole model forward and backward in TF.js), once each */
-async function inputAttributionTimes(label: string, file: string, steps: number): Promise<void> {
+async function inputAttributionTimes(
+  label: string,
+  file: string,
+  steps: number,
+  backend: Backend,
+): Promise<void> {
   const model = await openOnnx(await fileSource(file));
   const feed = randomFeed(model.graph!.inputs[0]);
-  const exec = await TfjsExecutor.create(model);
+  const exec = await TfjsExecutor.create(model, 'model', { backend });
   const tx = tf.tensor(feed.data as Float32Array, feed.shape);
   const output = model.graph!.outputs[0].name;
   const forward = await time(() =>
@@ -205,8 +211,9 @@ try {
   const g = (await openOnnx(await fileSource(encoder))).graph!;
   const lastButOne = g.nodes.filter((n) => n.name.startsWith('/layers.2/')).at(-1)!.outputs[0];
   await gradCamTimes('transformer encoder', encoder, lastButOne, true);
-  await inputAttributionTimes('transformer encoder', encoder, 32);
-  await inputAttributionTimes('resnet18', resnet, 4);
+  await inputAttributionTimes('transformer encoder', encoder, 8, 'wasm');
+  await inputAttributionTimes('resnet18', resnet, 4, 'wasm');
+  await inputAttributionTimes('resnet18', resnet, 1, 'cpu');
   process.stdout.write(
     `\nload average at end: ${loadavg()
       .map((l) => l.toFixed(2))

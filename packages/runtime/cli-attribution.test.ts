@@ -52,7 +52,7 @@ describe('tensorscope run attribution flags', () => {
     // the same computations through the library on the same seeded input
     const model = await openOnnx(await fileSource(mnist));
     const feed = randomFeed(model.graph!.inputs[0]);
-    const session = await GradCamSession.open(mnist, 'Pooling160_Output_0', undefined, model);
+    const session = await GradCamSession.open(mnist, 'Pooling160_Output_0', { model });
     const cam = await session.run([feed], 3);
     await session.release();
     expect(json.gradcam).toMatchObject({ layer: 'Pooling160_Output_0', class: 3, shape: [4, 4] });

@@ -14,8 +14,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '../image';
 import { loadFeed, randomFeed } from '../inputs';
 import { gradCam, integratedGradients, saliency } from './attribution';
-import { TfjsExecutor } from './executor';
+import { TfjsExecutor, withCpuFallback } from './executor';
 import { GradCam, GradCamSession, tailOf } from './gradcam';
+import { OPS } from './ops';
 
 const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures');
 
@@ -73,7 +74,7 @@ describe('attribution', () => {
     const tail = tailOf(model.graph!, layer, model.graph!.outputs[0].name);
     expect(tail.nodes.map((i) => model.graph!.nodes[i].op)).toEqual(['GlobalAveragePool', 'Flatten', 'Gemm']);
     expect(tail.frozen).toEqual([]);
-    const session = await GradCamSession.open(path, layer, undefined, model);
+    const session = await GradCamSession.open(path, layer, { model });
     const feed = await loadFeed(join(dir, 'input.npy'), model.graph!.inputs[0], PRESETS.imagenet);
     const cam = await session.run([feed]);
     expect(cam.classIndex).toBe(ref.gradcam.class);
@@ -95,7 +96,7 @@ describe('attribution', () => {
     const layer = g.nodes.filter((n) => n.name.startsWith('/layers.0/')).at(-1)!.outputs[0];
     const tail = tailOf(g, layer, g.outputs[0].name);
     expect(tail.nodes.every((i) => g.nodes[i].name.startsWith('/layers.1/') || !g.nodes[i].name)).toBe(true);
-    const session = await GradCamSession.open(path, layer, undefined, model);
+    const session = await GradCamSession.open(path, layer, { model });
     const feed = randomFeed(g.inputs[0]);
     const cam = await session.run([feed], 5);
     expect(cam.layerShape).toEqual([10, 1, 32]);
@@ -139,6 +140,50 @@ describe('attribution', () => {
     );
     x.dispose();
     exec.dispose();
+  });
+
+  it('the wasm backend gives the saliency and Grad-CAM of the cpu backend', async () => {
+    const path = join(FIXTURES, 'onnx-models/tensorboardX/mnist-8.onnx');
+    const model = await openOnnx(await fileSource(path));
+    const feed = randomFeed(model.graph!.inputs[0]);
+    const maps: Float32Array[] = [];
+    const cams: Float32Array[] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const exec = await TfjsExecutor.create(model, 'mnist-8.onnx', { backend });
+      expect(tf.getBackend()).toBe(backend);
+      const x = tf.tensor(feed.data as Float32Array, feed.shape);
+      maps.push(saliency(exec, x, { input: feed.name, classIndex: 4 }).map);
+      x.dispose();
+      exec.dispose();
+      const session = await GradCamSession.open(path, 'Pooling160_Output_0', { model, backend });
+      cams.push((await session.run([feed], 4)).map);
+      await session.release();
+    }
+    const [cpu, wasm] = maps;
+    const scale = Math.max(...cpu);
+    expect(scale).toBeGreaterThan(0);
+    for (let i = 0; i < cpu.length; i++) expect(Math.abs(wasm[i] - cpu[i])).toBeLessThan(1e-4 * scale);
+    const camScale = Math.max(...cams[0]);
+    for (let i = 0; i < 16; i++) expect(Math.abs(cams[1][i] - cams[0][i])).toBeLessThan(1e-4 * camScale);
+    await TfjsExecutor.create(model, 'mnist-8.onnx'); // back to cpu for the tests after this one
+  });
+
+  it('runs again on cpu when the wasm backend lacks a kernel (the gradient of a strided Slice)', async () => {
+    const model = await openOnnx(await fileSource(join(dir, 'linear.onnx')));
+    await TfjsExecutor.create(model, 'linear.onnx', { backend: 'wasm' });
+    const x = tf.tensor1d([1, 2, 3, 4, 5]);
+    // Slice with step 2 gathers; the gradient of a gather is UnsortedSegmentSum, which wasm lacks
+    const node = { id: 's', name: 's', op: 'Slice', inputs: [], outputs: ['y'], attributes: {} };
+    const slice = (v: tf.Tensor) =>
+      OPS.Slice(
+        [v, tf.tensor1d([0], 'int32'), tf.tensor1d([5], 'int32'), undefined, tf.tensor1d([2], 'int32')],
+        node,
+      )[0];
+    const run = () => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(slice(v), tf.tensor1d([10, 20, 30]))))(x);
+    expect(() => run()).toThrow("Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'");
+    const g = await withCpuFallback(run);
+    expect(tf.getBackend()).toBe('cpu');
+    expect(Array.from(g.dataSync())).toEqual([10, 0, 20, 0, 30]);
   });
 
   it('saliency and integrated gradients of a linear model are |W| and x * W', async () => {

@@ -26,9 +26,34 @@ export function tensorOf(data: TensorData, shape: number[], dtype: DType): tf.Te
   return tf.tensor(Float32Array.from(data as ArrayLike<number>, Number), shape, 'float32');
 }
 
+/** TF.js backends: cpu (plain JavaScript, the reference) or wasm (XNNPACK: several times faster) */
+export type Backend = 'cpu' | 'wasm';
+
 export interface ExecutorOptions {
   /** indices of the nodes this executor runs (default: all); only their ops and weights are loaded */
   nodes?: readonly number[];
+  /** default cpu; TF.js has one backend at a time for the whole process */
+  backend?: Backend;
+}
+
+/** Makes `name` TF.js's backend for the process (wasm is loaded on first use). */
+export async function useBackend(name: Backend): Promise<void> {
+  tf.env().set('PROD', true); // no console banner suggesting tfjs-node, which cannot install here
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (tf.getBackend() !== name) await tf.setBackend(name);
+  await tf.ready();
+}
+
+/** Runs `fn`; when the wasm backend lacks one of its kernels, runs it again on cpu (the tensors move). */
+export async function withCpuFallback<T>(fn: () => T): Promise<T> {
+  try {
+    return fn();
+  } catch (e) {
+    if (tf.getBackend() !== 'wasm' || !/^Kernel '\w+' not registered/.test((e as Error)?.message ?? ''))
+      throw e;
+    await useBackend('cpu');
+    return fn();
+  }
 }
 
 const opName = (n: GraphNode) => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.op}` : n.op);
@@ -62,8 +87,7 @@ export class TfjsExecutor {
     file = 'the model',
     options: ExecutorOptions = {},
   ): Promise<TfjsExecutor> {
-    tf.env().set('PROD', true); // no console banner suggesting tfjs-node, which cannot install here
-    await tf.setBackend('cpu');
+    await useBackend(options.backend ?? 'cpu');
     const graph = model.graph;
     if (!graph) throw new InputError(`${file}: has no graph to run`);
     const nodes = options.nodes ? [...options.nodes].sort((a, b) => a - b) : graph.nodes.map((_, i) => i);

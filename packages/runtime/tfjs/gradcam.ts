@@ -17,7 +17,7 @@ import * as ort from 'onnxruntime-node';
 import { InputError } from '../errors';
 import type { Feed } from '../inputs';
 import { type Attribution, camOf, mapOf } from './attribution';
-import { TfjsExecutor, tensorOf } from './executor';
+import { type Backend, TfjsExecutor, tensorOf, withCpuFallback } from './executor';
 
 export interface Tail {
   /** indices of the nodes that depend on the layer and lead to the output, in graph order */
@@ -59,6 +59,13 @@ export interface GradCamResult extends Attribution {
   layerShape: number[];
 }
 
+export interface GradCamOptions {
+  /** the class scores; the first graph output by default */
+  output?: string;
+  /** TF.js backend for the tail (default cpu; wasm is faster for big tails and falls back to cpu) */
+  backend?: Backend;
+}
+
 /** A value computed by ONNX Runtime (a capture's kept tensor, an ORT output) */
 export interface Value {
   data: NumericArray;
@@ -88,7 +95,13 @@ export class GradCam {
   ) {}
 
   /** `layer`: a value name of the model; `output`: the class scores (the first graph output by default). */
-  static async create(model: Model, file: string, layer: string, output?: string): Promise<GradCam> {
+  static async create(
+    model: Model,
+    file: string,
+    layer: string,
+    options: GradCamOptions = {},
+  ): Promise<GradCam> {
+    const output = options.output;
     const graph = model.graph;
     if (!graph) throw new InputError(`${file}: has no graph to run`);
     const out = output ?? graph.outputs[0]?.name;
@@ -105,12 +118,18 @@ export class GradCam {
       throw new InputError(
         `${file}: the TF.js executor does not support the op${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (between ${layer} and the output)`,
       );
-    return new GradCam(file, layer, out, tail, await TfjsExecutor.create(model, file, { nodes: tail.nodes }));
+    const exec = await TfjsExecutor.create(model, file, { nodes: tail.nodes, backend: options.backend });
+    return new GradCam(file, layer, out, tail, exec);
   }
 
   /** the values `explain` reads */
   get needs(): string[] {
     return [...new Set([this.layer, ...this.tail.frozen, this.output])];
+  }
+
+  /** `explain` on the current backend, again on cpu if the wasm backend lacks a kernel the tail needs */
+  explainAsync(values: ReadonlyMap<string, Value>, classIndex?: number): Promise<GradCamResult> {
+    return withCpuFallback(() => this.explain(values, classIndex));
   }
 
   /** Grad-CAM of `classIndex` (the top-scoring class by default) from the values ORT computed. */
@@ -160,10 +179,21 @@ export class GradCamSession {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  static async open(path: string, layer: string, output?: string, model?: Model): Promise<GradCamSession> {
+  /**
+   * `options.model`: the model already opened from `path` (else it is read). The first form,
+   * `open(path, layer, output?, model?)`, still works.
+   */
+  static async open(
+    path: string,
+    layer: string,
+    outputOrOptions?: string | (GradCamOptions & { model?: Model }),
+    model?: Model,
+  ): Promise<GradCamSession> {
+    const options =
+      typeof outputOrOptions === 'object' ? outputOrOptions : { output: outputOrOptions, model };
     const file = basename(path);
-    const m = model ?? (await openOnnx(await fileSource(path)));
-    const cam = await GradCam.create(m, file, layer, output);
+    const m = options.model ?? (await openOnnx(await fileSource(path)));
+    const cam = await GradCam.create(m, file, layer, options);
     const inputs = new Set(m.graph?.inputs.map((i) => i.name));
     try {
       const bytes = new Uint8Array(await readFile(path));
@@ -207,7 +237,7 @@ export class GradCamSession {
       const data = t.type === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as NumericArray);
       values.set(name, { data, shape: t.dims.map(Number) });
     }
-    return this.cam.explain(values, classIndex);
+    return this.cam.explainAsync(values, classIndex);
   }
 
   async release(): Promise<void> {

@@ -29,6 +29,7 @@ import {
   type TensorRecord,
   TfjsExecutor,
   type Value,
+  withCpuFallback,
 } from '@tensorscope/runtime';
 import { type ParsedArgs, parseArgs, stringFlag } from '../args';
 import { UsageError } from '../errors';
@@ -91,7 +92,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     // Grad-CAM reads the layer (and whatever else its tail needs) from this capture: no second run
     const cam = layerFlag
-      ? await GradCam.create(session.model, session.file, gradCamLayer(session, layerFlag))
+      ? await GradCam.create(session.model, session.file, gradCamLayer(session, layerFlag), {
+          backend: 'wasm',
+        })
       : undefined;
     try {
       const result = await session.run(feeds, {
@@ -116,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
       if (cam) {
         const values = new Map<string, Value>(result.kept);
         for (const f of feeds) values.set(f.name, f);
-        attributions.gradcam = cam.explain(values, classIndex);
+        attributions.gradcam = await cam.explainAsync(values, classIndex);
       }
       if (args.flags.has('saliency') || igSteps !== undefined)
         Object.assign(
@@ -156,7 +159,10 @@ interface Attributions {
 /** integrated gradients can be negative: the overlay shows their magnitude */
 const overlayMap = (kind: keyof Attributions, map: Float32Array) => (kind === 'ig' ? map.map(Math.abs) : map);
 
-/** Saliency and integrated gradients: the whole model forward and backward in the TF.js executor. */
+/**
+ * Saliency and integrated gradients: the whole model forward and backward in the TF.js executor, on
+ * the wasm backend (falling back to cpu for a kernel wasm lacks).
+ */
 async function inputAttributions(
   session: CaptureSession,
   feed: Feed,
@@ -168,13 +174,15 @@ async function inputAttributions(
     throw new InputError(
       `${session.file}: saliency and integrated gradients need a float32 input, not ${feed.dtype}`,
     );
-  const exec = await TfjsExecutor.create(session.model, session.file);
+  const exec = await TfjsExecutor.create(session.model, session.file, { backend: 'wasm' });
   const x = tf.tensor(feed.data as Float32Array, feed.shape);
   try {
     const target = { input: feed.name, classIndex };
     return {
-      ...(withSaliency && { saliency: saliency(exec, x, target) }),
-      ...(igSteps !== undefined && { ig: integratedGradients(exec, x, target, igSteps) }),
+      ...(withSaliency && { saliency: await withCpuFallback(() => saliency(exec, x, target)) }),
+      ...(igSteps !== undefined && {
+        ig: await withCpuFallback(() => integratedGradients(exec, x, target, igSteps)),
+      }),
     };
   } finally {
     x.dispose();
