@@ -186,7 +186,7 @@ describe('the Run panel in chromium', () => {
   });
 
   it('lists the top five classes and shows the Grad-CAM overlay on the input', async () => {
-    const rows = await page.$$eval('[data-testid=top-classes] tr', (r) =>
+    const rows = await page.$$eval('[data-testid=top-classes] tbody tr', (r) =>
       r.map((x) => x.getAttribute('data-class')),
     );
     expect(rows).toEqual(api.classes!.top.map((c) => String(c.class)));

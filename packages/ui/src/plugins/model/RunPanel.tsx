@@ -319,6 +319,13 @@ function GradCamSection({ served, run }: { served: number; run: RunResult }) {
       <h4>Classes</h4>
       {top.length ? (
         <table className="data-table compact" data-testid="top-classes">
+          <thead>
+            <tr>
+              <th>class</th>
+              <th>probability</th>
+              <th>score</th>
+            </tr>
+          </thead>
           <tbody>
             {top.map((c) => (
               <tr key={c.class} data-class={c.class}>
