@@ -164,7 +164,12 @@ export function ScalarChart({ lines, prepared, settings, theme, onZoom, height =
 
   return (
     <div className="chart">
-      <div ref={wrap} className="chart-canvas" data-testid="scalar-chart" />
+      <div
+        ref={wrap}
+        className="chart-canvas"
+        data-testid="scalar-chart"
+        data-faceted={faceted || undefined}
+      />
       <div ref={markEl} className="chart-mark" data-testid="chart-mark" hidden>
         <span className="chart-mark-label" />
       </div>
