@@ -158,11 +158,13 @@ export function ModelView({ theme }: PluginProps) {
     () => (vg && run ? paintFor(vg, run, colorBy, pal.dark) : null),
     [vg, run, colorBy, pal],
   );
-  // the node where NaN/Inf first appeared, outlined in red
+  // the node where NaN/Inf first appeared, outlined in red (or the closed module holding it)
   const alert = useMemo(() => {
     const o = run?.nan_origin;
-    return o && vg ? itemOfNode(vg, o.node) : -1;
-  }, [vg, run]);
+    let item = o && vg ? itemOfNode(vg, o.node) : -1;
+    if (vg && scene) while (item >= 0 && !scene.layout.visible[item]) item = vg.parent[item];
+    return item;
+  }, [vg, run, scene]);
   const marks = useMemo(() => ({ selected, hits: hitSet, paint, alert }), [selected, hitSet, paint, alert]);
   const goTo = (item: number) => {
     if (!vg) return;
