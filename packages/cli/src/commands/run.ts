@@ -126,7 +126,8 @@ export async function run(argv: string[]): Promise<number> {
           attributions,
           await inputAttributions(session, feeds[0], classIndex, args.flags.has('saliency'), igSteps),
         );
-      if (out) {
+      // overlays over the input image; a non-image input (tokens) gets the summaries only
+      if (out && isImage(feeds[0].shape)) {
         for (const [kind, a] of Object.entries(attributions) as [keyof Attributions, Attribution][]) {
           const name = `${kind}.png`;
           writeFileSync(join(out, name), encodePng(camOverlay(overlayMap(kind, a.map), a.shape, feeds[0])));
@@ -149,6 +150,9 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
 }
+
+const isImage = (shape: number[]) =>
+  shape.length === 4 && [1, 3].some((c) => shape[1] === c || shape[3] === c);
 
 interface Attributions {
   gradcam?: GradCamResult;
