@@ -3,6 +3,7 @@ import { assignSlots, runColor } from '../lib/colors';
 import { compareNatural, filterRegex } from '../lib/tags';
 import { parseView, serializeView, type Theme, type ViewState } from '../lib/viewState';
 import { plugins } from '../plugins';
+import { prefetchFirstChart } from '../plugins/scalars/cards';
 import { apiPath, getJson } from './api';
 import { applyDoctorEvent, type DoctorEvent, type DoctorSummary, findingView, setSummaries } from './doctor';
 import { IssuesBanner } from './IssuesBanner';
@@ -64,11 +65,15 @@ export function App() {
 
   const loadRuns = useCallback(() => {
     // the first list was requested before React started (main.tsx), to save a round trip
+    const first = firstRuns;
     const pending = firstRuns ?? getJson<RunsResponse>(apiPath('runs'));
     firstRuns = null;
     pending.then(
       (r) => {
-        setRuns([...r.runs].sort((a, b) => compareNatural(a.name, b.name)));
+        const sorted = [...r.runs].sort((a, b) => compareNatural(a.name, b.name));
+        // the first chart's data is asked for now, while React renders the page
+        if (first) prefetchFirstChart(sorted, parseView(location.search));
+        setRuns(sorted);
         setError(null);
       },
       (e: Error) => setError(e.message),

@@ -3,6 +3,27 @@ import { getJson } from './api';
 
 // Responses by URL, so a tab switched back to draws at once and then refreshes.
 const cache = new Map<string, { version: number; data: unknown }>();
+// Requests started before any component asked (prefetchJson), by URL.
+const early = new Map<string, Promise<unknown>>();
+
+/**
+ * Starts a GET the page will make once React has rendered (e.g. the first chart's data as soon as the
+ * run list arrives); the component that asks for it then waits for this request instead of a new one.
+ */
+export function prefetchJson<T>(url: string, fetcher: (url: string) => Promise<T> = getJson): void {
+  if (cache.has(url) || early.has(url)) return;
+  const p = fetcher(url)
+    .then((data) => cache.set(url, { version: 0, data }))
+    .finally(() => early.delete(url));
+  p.catch(() => {}); // the component's own request reports errors
+  early.set(
+    url,
+    p.then(
+      () => cache.get(url)?.data,
+      () => undefined, // failed: the component asks again itself
+    ),
+  );
+}
 
 export interface ApiState<T> {
   data: T | null;
@@ -65,6 +86,8 @@ export function useApiAll<T>(
       list.map((u) => {
         const hit = cache.get(u);
         if (hit && hit.version === version) return Promise.resolve(hit.data as T);
+        const started = version === 0 ? early.get(u) : undefined;
+        if (started) return started.then((d) => (d === undefined ? fetcher(u, ctrl.signal) : (d as T)));
         return fetcher(u, ctrl.signal).then((d) => {
           cache.set(u, { version, data: d });
           return d;

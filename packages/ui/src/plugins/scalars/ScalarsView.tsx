@@ -1,18 +1,12 @@
 import { useMemo } from 'react';
-import { TagFilter, TagSections, tagsOfKind } from '../../components/TagSections';
+import { TagFilter, TagSections } from '../../components/TagSections';
 import type { XAxis } from '../../lib/viewState';
 import type { PluginProps } from '../types';
+import { scalarCards } from './cards';
 import { ScalarCard } from './ScalarCard';
 
 export function ScalarsView({ runs, selected, color, view, update, versionOf, theme }: PluginProps) {
-  const tags = useMemo(() => tagsOfKind(selected, ['scalar'], view.tagFilter), [selected, view.tagFilter]);
-  // a tag whose every run is selected is asked for without a run list (the server sends every run)
-  const everyRun = useMemo(() => {
-    const all = tagsOfKind(runs, ['scalar'], view.tagFilter);
-    const out = new Set<string>();
-    for (const [tag, names] of tags) if (all.get(tag)?.length === names.length) out.add(tag);
-    return out;
-  }, [runs, tags, view.tagFilter]);
+  const cards = useMemo(() => scalarCards(runs, selected, view.tagFilter), [runs, selected, view.tagFilter]);
   const mark = parseMark(view.extra.mark, view.x);
   return (
     <>
@@ -77,13 +71,13 @@ export function ScalarsView({ runs, selected, color, view, update, versionOf, th
         )}
       </div>
       <TagSections
-        tags={[...tags.keys()]}
+        tags={[...cards.keys()]}
         empty="No scalar tags in the selected runs match."
         render={(tag) => (
           <ScalarCard
             key={tag}
             title={tag}
-            requests={[{ tag, runs: everyRun.has(tag) ? null : tags.get(tag)! }]}
+            requests={[{ tag, runs: cards.get(tag)! }]}
             color={color}
             view={view}
             update={update}

@@ -43,7 +43,7 @@ export function scalarRequest(
 }
 
 /** Chart requests two at a time, in the order the cards asked (top of the page first). */
-const fetchScalars = requestQueue(2, getJson<ScalarsResponse>);
+export const fetchScalars = requestQueue(2, getJson<ScalarsResponse>);
 
 /** A series with the tag it belongs to (custom-scalar charts mix tags). */
 export type TaggedSeries = ScalarSeries & { tag: string };
