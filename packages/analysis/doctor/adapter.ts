@@ -72,17 +72,22 @@ export function signalsFromExport(run: { tags: ExportedTag[] }): RunSignals {
 }
 
 const VALIDATION_NAMES = ['validation', 'valid', 'val', 'eval'];
+/** A set of run names (a Set, or a Map keyed by run name). */
+export interface RunNames {
+  has(name: string): boolean;
+}
+
 const VALIDATION_RUN = new RegExp(`^(.*/)?(${VALIDATION_NAMES.join('|')})$`);
 
 /** The training run a Keras validation run (`x/validation`) folds into, when `names` has it. */
-export function trainRunOf(name: string, names: ReadonlySet<string>): string | undefined {
+export function trainRunOf(name: string, names: RunNames): string | undefined {
   const m = VALIDATION_RUN.exec(name);
   const train = m ? `${m[1] ?? ''}train` : undefined;
   return train !== undefined && names.has(train) ? train : undefined;
 }
 
 /** The validation runs of `names` that fold into the training run `name` (`x/train`). */
-export function validationRunsOf(name: string, names: ReadonlySet<string>): string[] {
+export function validationRunsOf(name: string, names: RunNames): string[] {
   const m = /^(.*\/)?train$/.exec(name);
   return m ? VALIDATION_NAMES.map((v) => `${m[1] ?? ''}${v}`).filter((v) => names.has(v)) : [];
 }

@@ -1,6 +1,7 @@
 /** The doctor: automatic diagnosis of training problems, with evidence, onset step and a fix. */
 export {
   pairTrainValidation,
+  type RunNames,
   signalsFromAccumulator,
   signalsFromExport,
   signalsFromTags,

@@ -2,7 +2,7 @@
  * Diagnosing the runs of a logdir: the one place that decides which runs are diagnosed together (a
  * Keras validation run is folded into its training run), for the CLI and the server alike.
  */
-import { pairTrainValidation, trainRunOf, validationRunsOf } from './adapter';
+import { pairTrainValidation, type RunNames, trainRunOf, validationRunsOf } from './adapter';
 import { diagnoseRun } from './diagnose';
 import type { Diagnosis, RunSignals } from './types';
 
@@ -22,7 +22,7 @@ export function diagnoseRuns(runs: { name: string; signals: RunSignals }[]): Run
  */
 export function runGroup(
   run: string,
-  names: ReadonlySet<string>,
+  names: RunNames,
 ): { runs: string[]; foldedInto?: undefined } | { foldedInto: string; runs?: undefined } {
   const train = trainRunOf(run, names);
   if (train !== undefined) return { foldedInto: train };

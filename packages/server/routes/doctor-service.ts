@@ -62,6 +62,9 @@ export class DoctorService {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inflight = new Map<string, Promise<RunDoctor | undefined>>();
   private worker: Promise<void> | null = null;
+  private runs: { changes: number; byName: Map<string, RunSummary> } | undefined;
+  /** counts index changes (SSE `data` and `runs` events) */
+  private changes = 0;
   private started = false;
   private closed = false;
   private readonly unsubscribe: () => void;
@@ -77,13 +80,14 @@ export class DoctorService {
   }
 
   private onEvent(event: string, data: unknown): void {
+    if (event === 'data' || event === 'runs') this.changes++;
     if (!this.started || this.closed) return; // nothing computed yet: the first pass reads everything
     if (event === 'data') {
       const run = (data as { run?: unknown }).run;
       if (typeof run !== 'string') return;
       this.schedule(run);
       // new validation data changes its training run's diagnosis
-      const train = trainRunOf(run, new Set(this.cache.keys()));
+      const train = trainRunOf(run, this.cache);
       if (train) this.schedule(train);
     } else if (event === 'runs') {
       const { added, removed } = data as { added?: unknown; removed?: unknown };
@@ -165,10 +169,22 @@ export class DoctorService {
     return p;
   }
 
+  /**
+   * The store's run list, read again only after the index changed (a pass over 1,000 runs must not
+   * list them 1,000 times).
+   */
+  private async runList(): Promise<Map<string, RunSummary>> {
+    if (!this.runs || this.runs.changes !== this.changes) {
+      const changes = this.changes;
+      const all = await this.store.runs();
+      this.runs = { changes, byName: new Map(all.map((r) => [r.name, r])) };
+    }
+    return this.runs.byName;
+  }
+
   private async diagnose(run: string): Promise<RunDoctor | undefined> {
     const at = Date.now();
-    const all = await this.store.runs();
-    const byName = new Map<string, RunSummary>(all.map((r) => [r.name, r]));
+    const byName = await this.runList();
     if (!byName.has(run)) {
       this.cache.delete(run);
       return undefined;
