@@ -38,7 +38,7 @@ function resolve(exec: TfjsExecutor, t: Target, x: tf.Tensor): { output: string;
   return { output, classIndex };
 }
 
-const score = (y: tf.Tensor, classIndex: number) => tf.slice(tf.reshape(y, [-1]), [classIndex], [1]).sum();
+const score = (y: tf.Tensor, classIndex: number) => tf.sum(tf.slice(tf.reshape(y, [-1]), [classIndex], [1]));
 
 /**
  * The Grad-CAM map of activation `a` with gradient `g` (call inside tf.tidy): for [N, C, H, W],

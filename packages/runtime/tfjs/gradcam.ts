@@ -156,7 +156,7 @@ export class GradCam {
         const score = (act: tf.Tensor) => {
           const y = this.exec.run(new Map([...frozen, [this.layer, act]])).get(this.output);
           if (!y) throw new InputError(`${this.file}: the TF.js executor did not compute ${this.output}`);
-          return tf.slice(tf.reshape(y, [-1]), [k], [1]).sum();
+          return tf.sum(tf.slice(tf.reshape(y, [-1]), [k], [1]));
         };
         return camOf(a, tf.grad(score)(a), this.layer);
       });

@@ -230,7 +230,9 @@ const gather: OpKernel = ([x0, i0], node) => {
   const axis = axisOf(attr(node, 'axis', 0), x.rank);
   const indices = need(i0, node, 1);
   // negative indices count from the end
-  const fixed = tf.tidy(() => tf.where(tf.less(indices, 0), tf.add(indices, x.shape[axis]), indices).toInt());
+  const fixed = tf.tidy(() =>
+    tf.cast(tf.where(tf.less(indices, 0), tf.add(indices, x.shape[axis]), indices), 'int32'),
+  );
   return [tf.gather(x, fixed, axis)];
 };
 
@@ -348,7 +350,8 @@ const castTo = (node: GraphNode) => CAST_TO[attr(node, 'to', 0)];
 const cast: OpKernel = ([x0], node) => {
   const x = need(x0, node, 0);
   const to = castTo(node);
-  if (to === 'int32' && x.dtype === 'float32') return [tf.cast(tf.sign(x).mul(tf.floor(tf.abs(x))), 'int32')];
+  if (to === 'int32' && x.dtype === 'float32')
+    return [tf.cast(tf.mul(tf.sign(x), tf.floor(tf.abs(x))), 'int32')];
   return [tf.cast(x, to)];
 };
 
