@@ -7,11 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { NumericArray } from '@tensorscope/analysis/model';
+import { elementSize, float16ToFloat32 } from '@tensorscope/formats/common/tensor-bytes';
 import type { Graph, GraphNode, Model, ValueInfo } from '@tensorscope/formats/model';
 import { fileSource } from '@tensorscope/formats/node-source';
 import { openOnnx } from '@tensorscope/formats/onnx';
 import { withExtraOutputs } from '@tensorscope/formats/onnx/encode';
-import { elementSize, float16ToFloat32 } from '@tensorscope/formats/safetensors/decode';
 import * as ort from 'onnxruntime-node';
 import { type AttentionSummary, attentionSummary, isAttention } from './attention';
 import { InputError } from './errors';
