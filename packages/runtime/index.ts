@@ -3,6 +3,7 @@ export * from './capture';
 export * from './errors';
 export * from './image';
 export * from './inputs';
+export * from './json';
 export * from './maps';
 export * from './overlay';
 export * from './stats';

@@ -103,31 +103,6 @@ function keptRun(model: number, id: number): KeptRun {
 const isMap = (t: TensorRecord) =>
   t.dtype === 'float32' && t.shape.length === 4 && t.shape[2] * t.shape[3] > 1;
 
-/** A tensor's entry, the same shape as `tensorscope run --json` prints. */
-function tensorJson(t: TensorRecord) {
-  const s = t.stats;
-  return {
-    node: t.node,
-    op: t.op,
-    index: t.index,
-    dtype: t.dtype,
-    shape: t.shape,
-    ...(s && {
-      mean: s.mean,
-      std: s.std,
-      min: s.min,
-      max: s.max,
-      zeros: s.zeros,
-      nan: s.nan,
-      inf: s.inf,
-      histogram: { edges: Array.from(s.histogram.edges), counts: Array.from(s.histogram.counts) },
-      ...(s.deadChannels && { dead_channels: s.deadChannels }),
-      ...(s.saturation !== undefined && { saturation: s.saturation }),
-    }),
-    ...(t.attention && { attention: t.attention }),
-  };
-}
-
 /** The five best classes of the first graph output (softmax probabilities unless it is one already). */
 function topClasses(scores: Float64Array, isSoftmax: boolean) {
   let max = Number.NEGATIVE_INFINITY;
@@ -234,8 +209,8 @@ async function capture(rt: Runtime, model: number, path: string, body: Uint8Arra
   runs.set(run.id, run);
   for (const id of runs.keys()) if (runs.size > RUNS_KEPT) runs.delete(id);
 
-  const tensors: Record<string, ReturnType<typeof tensorJson>> = {};
-  for (const t of result.tensors) tensors[t.name] = tensorJson(t);
+  const tensors: Record<string, ReturnType<Runtime['tensorRecordJson']>> = {};
+  for (const t of result.tensors) tensors[t.name] = rt.tensorRecordJson(t);
   const outRecord = result.tensors.find((t) => t.name === output);
   // Grad-CAM differentiates only the nodes after the layer: check those of the default layer
   const tail = run.layers.length && output ? rt.tailOf(s.graph, run.layers.at(-1)!, output).nodes : [];

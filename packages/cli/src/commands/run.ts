@@ -28,6 +28,7 @@ import {
   saliency,
   type TensorRecord,
   TfjsExecutor,
+  tensorRecordJson,
   type Value,
   withCpuFallback,
 } from '@tensorscope/runtime';
@@ -245,29 +246,7 @@ function toJson(
 ) {
   const cam = attributions.gradcam;
   const tensors: Record<string, unknown> = {};
-  for (const t of r.tensors) {
-    const s = t.stats;
-    tensors[t.name] = {
-      node: t.node,
-      op: t.op,
-      index: t.index,
-      dtype: t.dtype,
-      shape: t.shape,
-      ...(s && {
-        mean: s.mean,
-        std: s.std,
-        min: s.min,
-        max: s.max,
-        zeros: s.zeros,
-        nan: s.nan,
-        inf: s.inf,
-        histogram: { edges: Array.from(s.histogram.edges), counts: Array.from(s.histogram.counts) },
-        ...(s.deadChannels && { dead_channels: s.deadChannels }),
-        ...(s.saturation !== undefined && { saturation: s.saturation }),
-      }),
-      ...(t.attention && { attention: t.attention }),
-    };
-  }
+  for (const t of r.tensors) tensors[t.name] = tensorRecordJson(t);
   return {
     model: file,
     inputs: r.feeds.map((f) => ({ name: f.name, shape: f.shape, dtype: f.dtype, source: f.source })),
