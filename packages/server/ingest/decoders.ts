@@ -90,10 +90,10 @@ class WorkerDecoders implements Decoders {
   constructor(threads: number) {
     for (let i = 0; i < threads; i++) {
       const w = new Worker(new URL('./decode-thread.mjs', import.meta.url));
-      w.unref(); // an idle decoder must not keep the process alive
       w.on('message', (m: FromWorker) => this.receive(w, m));
       w.on('error', (err) => this.failAll(w, err));
       w.on('exit', (code) => this.failAll(w, new Error(`a decoding thread exited (code ${code})`)));
+      w.unref(); // after the listeners (a 'message' listener refs the worker again): idle decoders must not keep the process alive
       this.workers.push(w);
     }
   }

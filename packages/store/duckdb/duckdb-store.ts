@@ -34,16 +34,14 @@ import {
   chunkBytes,
   columnRange,
   decodeChunk,
-  decodeSummary,
   encodeChunk,
 } from './column-file';
-import { concatColumns, filterColumns, joinChunks, sliceColumns } from './columns';
+import { concatColumns, filterColumns, sliceColumns } from './columns';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
+import { SeriesReader } from './series-reader';
 
 /** Points per scalar chunk row: big enough that a row's overhead is noise, small enough to rewrite. */
 export const CHUNK = 8192;
-/** Largest series read into the reused buffer (bigger ones get their own). */
-const SCRATCH_MAX = 32 << 20;
 
 interface SeriesEntry {
   id: number;
@@ -102,8 +100,7 @@ export class DuckDBStore implements Store {
   private inTransaction = false;
   /** runs() as of the last change readers can see (a page with 1,000 runs asks for it often) */
   private runsView: RunSummary[] | undefined;
-  /** reused by scanScalars: one series at a time */
-  private scratch = new Uint8Array(0);
+  private readonly series_: SeriesReader;
   private pending = {
     chunks: new Map<string, ChunkRow>(),
     points: [] as { seriesId: number; seq: number; point: StoredPoint }[],
@@ -116,7 +113,9 @@ export class DuckDBStore implements Store {
     private readonly reader: DuckDBConnection,
     private readonly columns: ColumnFile,
     readonly path: string,
-  ) {}
+  ) {
+    this.series_ = new SeriesReader(columns);
+  }
 
   /**
    * Open (or create) the index in `dir`. A file DuckDB cannot open, or one from another schema
@@ -471,7 +470,7 @@ export class DuckDBStore implements Store {
     for (const s of run.series.values()) {
       if (tags && !tags.includes(s.tag)) continue;
       if (s.kind === 'scalar') {
-        const all = this.readSeries(ordered(s.chunks));
+        const all = this.series_.read(ordered(s.chunks));
         await this.writer.run(`DELETE FROM scalar_chunks WHERE series_id = ${s.id}`);
         Object.assign(s, { count: 0, tail: [], chunks: new Map(), nextSeq: 0, dirty: true });
         if (!all) continue;
@@ -649,7 +648,7 @@ export class DuckDBStore implements Store {
       const run = this.runsByName.get(name);
       const s = run?.series.get(tag);
       if (!s || run?.fresh || s.kind !== 'scalar') continue;
-      const cols = this.readSeries(s.readable);
+      const cols = this.series_.read(s.readable);
       if (cols) out.set(name, cols);
     }
     return out;
@@ -664,31 +663,9 @@ export class DuckDBStore implements Store {
       const run = this.runsByName.get(name);
       const s = run?.series.get(tag);
       if (!s || run?.fresh || s.kind !== 'scalar') continue;
-      const cols = this.readSeries(s.readable, true);
+      const cols = this.series_.read(s.readable, true);
       if (cols) visit(name, cols);
     }
-  }
-
-  /**
-   * A series' chunks read from the column file, joined with their summaries: into a fresh unzeroed
-   * buffer, or (`scratch`) into one kept for the next call (a series up to SCRATCH_MAX bytes).
-   */
-  private readSeries(chunks: ChunkRow[], scratch = false): ScalarColumns | undefined {
-    if (!chunks.length) return undefined;
-    const total = chunks.reduce((t, c) => t + chunkBytes(c), 0);
-    let buf: Uint8Array;
-    if (scratch && total <= SCRATCH_MAX) {
-      if (this.scratch.length < total)
-        this.scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(total, 2 * this.scratch.length)));
-      buf = this.scratch;
-    } else buf = new Uint8Array(Buffer.allocUnsafeSlow(total).buffer);
-    let at = 0;
-    const parts = chunks.map((c) => {
-      const bytes = this.columns.readInto(buf.subarray(at, at + chunkBytes(c)), c.offset);
-      at += bytes.length;
-      return { columns: decodeChunk(bytes, c), summary: decodeSummary(bytes, c) };
-    });
-    return joinChunks(parts);
   }
 
   async points(runName: string, tag: string): Promise<StoredPoint[]> {
