@@ -12,7 +12,8 @@
  * 3. Saliency and integrated gradients: the whole model forward and backward in TF.js (cpu backend).
  *
  * Every row gives wall and CPU time (this process, all threads): on a shared machine CPU time is the
- * figure to compare. `npm run bench -- runtime`
+ * figure to compare. `npm run bench -- runtime` (`RUNTIME_BENCH=capture npm run bench -- runtime`: the
+ * capture part alone)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -207,6 +208,7 @@ try {
   const resnet = join(dir, 'resnet18.onnx');
   await captureRatio('resnet18, 1x3x224x224', resnet);
   await captureRatio('transformer encoder (4 layers, d 256, 8 heads), 128 tokens', encoder);
+  if (process.env.RUNTIME_BENCH === 'capture') process.exit(0);
   await gradCamTimes('resnet18', resnet, '/layer4/layer4.1/relu_1/Relu_output_0', true);
   const g = (await openOnnx(await fileSource(encoder))).graph!;
   const lastButOne = g.nodes.filter((n) => n.name.startsWith('/layers.2/')).at(-1)!.outputs[0];

@@ -100,6 +100,46 @@ describe('capture of resnet18 against PyTorch forward hooks', () => {
   });
 });
 
+describe('Relu outputs derived from the pass over their input', () => {
+  it('have the statistics of the Relu outputs ONNX Runtime returns, dead channels included', async () => {
+    const relus = resnet.graph.nodes.filter((n) => n.op === 'Relu').map((n) => n.outputs[0]);
+    expect(relus.length).toBe(17);
+    // asked for in full, the Relu outputs are fetched from ORT instead of derived
+    const fetched = await resnet.run(result.feeds, { keep: relus });
+    expect([...fetched.kept.keys()].sort()).toEqual([...relus].sort());
+    const derived = await resnet.run(result.feeds);
+    expect(derived.tensors.map((t) => t.name)).toEqual(fetched.tensors.map((t) => t.name));
+    for (const name of relus) {
+      const got = derived.tensors.find((t) => t.name === name)!;
+      const want = fetched.tensors.find((t) => t.name === name)!;
+      expect([got.node, got.op, got.index, got.dtype, got.shape]).toEqual([
+        want.node,
+        want.op,
+        want.index,
+        want.dtype,
+        want.shape,
+      ]);
+      const [a, b] = [got.stats!, want.stats!];
+      expect(a.mean, name).toBeCloseTo(b.mean, 10);
+      expect(a.std, name).toBeCloseTo(b.std, 10);
+      expect([a.count, a.min, a.max, a.zeros, a.nan, a.inf, a.deadChannels], name).toEqual([
+        b.count,
+        b.min,
+        b.max,
+        b.zeros,
+        b.nan,
+        b.inf,
+        b.deadChannels,
+      ]);
+      expect(Array.from(a.histogram.counts), name).toEqual(Array.from(b.histogram.counts));
+    }
+    expect(derived.tensors.find((t) => t.node === '/relu/Relu')?.stats?.deadChannels).toEqual([0, 5, 9]);
+    // every other tensor is fetched either way
+    for (const t of derived.tensors.filter((t) => !relus.includes(t.name)))
+      expect(t.stats, t.name).toEqual(fetched.tensors.find((f) => f.name === t.name)!.stats);
+  });
+});
+
 describe('attention maps of an exported transformer encoder', () => {
   it('finds one map per layer, [heads, queries, keys], each row summing to 1 over keys', async () => {
     const s = await CaptureSession.open(join(dir, 'encoder.onnx'));

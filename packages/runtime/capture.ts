@@ -16,7 +16,7 @@ import * as ort from 'onnxruntime-node';
 import { type AttentionSummary, attentionSummary, isAttention } from './attention';
 import { InputError } from './errors';
 import type { Feed } from './inputs';
-import { type ActivationStats, activationStats } from './stats';
+import { type ActivationStats, activationAndReluStats } from './stats';
 
 export interface TensorRecord {
   name: string;
@@ -132,11 +132,18 @@ export class CaptureSession {
     readonly inputs: ValueInfo[],
     private readonly session: ort.InferenceSession,
     /** capturable values in execution order, with their producers */
-    private readonly values: { name: string; node: GraphNode; index: number; bytes: number }[],
+    private readonly values: CapturedValue[],
     readonly notCapturable: NotCapturable[],
     /** values that depend on no input (see staticValues) */
     private readonly fixed: Set<string>,
-  ) {}
+    /** Relu outputs whose statistics come from the pass over their (captured) input, by input */
+    private readonly relus: Map<string, CapturedValue[]>,
+  ) {
+    this.derivable = new Set([...relus.values()].flat().map((v) => v.name));
+  }
+
+  /** the Relu outputs in `relus` */
+  private readonly derivable: Set<string>;
 
   /** records of the static values, from this session's first run */
   private readonly fixedRecords = new Map<string, TensorRecord>();
@@ -150,7 +157,7 @@ export class CaptureSession {
       throw new InputError(
         `${file}: keeps its weights in external data files, which capture does not load yet`,
       );
-    const values: { name: string; node: GraphNode; index: number; bytes: number }[] = [];
+    const values: CapturedValue[] = [];
     const notCapturable: NotCapturable[] = [];
     graph.nodes.forEach((node, index) => {
       for (const name of node.outputs.filter(Boolean)) {
@@ -175,6 +182,7 @@ export class CaptureSession {
       throw new InputError(`${file}: ONNX Runtime cannot load it (${firstLine(e)})`);
     }
     const inputs = graph.inputs.filter((i) => !graph.initializers.has(i.name));
+    const fixed = staticValues(graph);
     return new CaptureSession(
       file,
       model,
@@ -183,7 +191,8 @@ export class CaptureSession {
       session,
       values,
       notCapturable,
-      staticValues(graph),
+      fixed,
+      derivedRelus(values, fixed),
     );
   }
 
@@ -195,46 +204,64 @@ export class CaptureSession {
     for (const f of feeds) ortFeeds[f.name] = new ort.Tensor(ortType(f.dtype), f.data, f.shape);
     const tensors: TensorRecord[] = [];
     const kept = new Map<string, { data: NumericArray; shape: number[] }>();
-    // static values already captured by this session are not fetched again (unless wanted in full)
+    // static values already captured by this session are not fetched again (unless wanted in full), nor
+    // are Relu outputs: their statistics come from the pass over the Relu's input
+    const derived = new Map<string, CapturedValue[]>();
+    const derive = !options.onTensor;
     const fetch = this.values.filter((v) => {
+      if (derive) {
+        const relus = this.relus.get(v.name)?.filter((r) => !keep.has(r.name));
+        if (relus?.length) derived.set(v.name, relus);
+        if (this.derivable.has(v.name) && !keep.has(v.name)) return false;
+      }
       const known = this.fixedRecords.get(v.name);
       if (!known || keep.has(v.name) || options.onTensor) return true;
       tensors.push(known);
       return false;
     });
-    for (const group of groups(fetch, maxBytes)) {
-      let out: ort.InferenceSession.ReturnType;
-      try {
-        out = await this.session.run(
-          ortFeeds,
-          group.map((v) => v.name),
-        );
-      } catch (e) {
-        throw new InputError(`${this.file}: ONNX Runtime failed to run it (${firstLine(e)})`);
-      }
-      for (const v of group) {
-        const t = out[v.name];
-        const shape = t.dims.map(Number);
-        const record: TensorRecord = {
-          name: v.name,
-          node: nodeLabel(v.node),
-          op: v.node.op,
-          index: v.index,
-          dtype: t.type,
-          shape,
-        };
-        const data = numeric(t);
-        if (data) {
-          record.stats = activationStats(data, shape, v.node.op);
-          if (isAttention(v.node, shape)) record.attention = attentionSummary(data as Float32Array, shape);
-          await options.onTensor?.(record, data);
-          if (keep.has(v.name)) kept.set(v.name, { data: data.slice(), shape });
+    /** Relus whose input did not take the fused pass (small, not float32, NaN/Inf): fetched after all */
+    const refetch: CapturedValue[] = [];
+    const record = (v: CapturedValue, dtype: string, shape: number[]): TensorRecord => ({
+      name: v.name,
+      node: nodeLabel(v.node),
+      op: v.node.op,
+      index: v.index,
+      dtype,
+      shape,
+    });
+    for (let pending = fetch; pending.length; pending = refetch.splice(0))
+      for (const group of groups(pending, maxBytes)) {
+        let out: ort.InferenceSession.ReturnType;
+        try {
+          out = await this.session.run(
+            ortFeeds,
+            group.map((v) => v.name),
+          );
+        } catch (e) {
+          throw new InputError(`${this.file}: ONNX Runtime failed to run it (${firstLine(e)})`);
         }
-        tensors.push(record);
-        if (this.fixed.has(v.name)) this.fixedRecords.set(v.name, record);
-        t.dispose();
+        for (const v of group) {
+          const t = out[v.name];
+          const shape = t.dims.map(Number);
+          const rec = record(v, t.type, shape);
+          const data = numeric(t);
+          if (data) {
+            const relus = derived.get(v.name);
+            const both = activationAndReluStats(data, shape, v.node.op, !!relus);
+            rec.stats = both.stats;
+            for (const r of relus ?? []) {
+              if (both.relu) tensors.push({ ...record(r, t.type, shape), stats: { ...both.relu } });
+              else refetch.push(r);
+            }
+            if (isAttention(v.node, shape)) rec.attention = attentionSummary(data as Float32Array, shape);
+            await options.onTensor?.(rec, data);
+            if (keep.has(v.name)) kept.set(v.name, { data: data.slice(), shape });
+          } else refetch.push(...(derived.get(v.name) ?? []));
+          tensors.push(rec);
+          if (this.fixed.has(v.name)) this.fixedRecords.set(v.name, rec);
+          t.dispose();
+        }
       }
-    }
     tensors.sort((a, b) => a.index - b.index);
     const result: CaptureResult = { feeds, tensors, notCapturable: this.notCapturable, kept };
     result.nanOrigin = await nanOrigin(this.graph, feeds, tensors);
@@ -244,6 +271,32 @@ export class CaptureSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+interface CapturedValue {
+  name: string;
+  node: GraphNode;
+  index: number;
+  bytes: number;
+}
+
+/**
+ * Relu outputs whose statistics follow from one pass over their input (captured anyway): by input name.
+ * Static values are left out (their inputs are not fetched after the first run).
+ */
+function derivedRelus(values: CapturedValue[], fixed: Set<string>): Map<string, CapturedValue[]> {
+  const captured = new Set(values.map((v) => v.name));
+  const derived = new Set<string>(); // not fetched, so no Relu can be derived from them in turn
+  const out = new Map<string, CapturedValue[]>();
+  for (const v of values) {
+    const input = v.node.inputs[0];
+    const plain = !v.node.domain || v.node.domain === 'ai.onnx';
+    if (v.node.op !== 'Relu' || !plain || !input || !captured.has(input) || fixed.has(input)) continue;
+    if (derived.has(input)) continue;
+    out.set(input, [...(out.get(input) ?? []), v]);
+    derived.add(v.name);
+  }
+  return out;
 }
 
 function* groups<T extends { bytes: number }>(values: T[], maxBytes: number): Generator<T[]> {

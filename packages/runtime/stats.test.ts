@@ -3,7 +3,7 @@
  * bit-bucket histogram against exact binning within its stated bound.
  */
 import { describe, expect, it } from 'vitest';
-import { activationStats, HISTOGRAM_BINS } from './stats';
+import { type ActivationStats, activationAndReluStats, activationStats, HISTOGRAM_BINS } from './stats';
 
 /** seeded standard normal (Box-Muller over a linear congruential generator) */
 function normal(n: number, seed: number): Float32Array {
@@ -87,5 +87,49 @@ describe('activation statistics', () => {
     const s = activationStats(new Float32Array(0), [0, 4]);
     expect(s.count).toBe(0);
     expect(s.histogram.counts.reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  /** what ONNX Runtime's Relu outputs: max(x, 0), -0 and subnormals kept as they are */
+  const relu = (x: Float32Array) => x.map((v) => (v > 0 ? v : 0));
+  const expectSame = (got: ActivationStats | undefined, want: ActivationStats) => {
+    expect(got).toBeDefined();
+    for (const k of ['mean', 'std'] as const) expect(got![k]).toBeCloseTo(want[k], 12);
+    const exact = (s: ActivationStats) => [s.count, s.min, s.max, s.zeros, s.nan, s.inf, s.deadChannels];
+    expect(exact(got!)).toEqual(exact(want));
+    expect(Array.from(got!.histogram.edges)).toEqual(Array.from(want.histogram.edges));
+    expect(Array.from(got!.histogram.counts)).toEqual(Array.from(want.histogram.counts));
+  };
+
+  it('gives the statistics of max(x, 0) from the pass over x, equal to those of the Relu output', () => {
+    // [2, 8, 32, 32]: channel 2 negative everywhere (dead after the Relu, not before), channel 5
+    // negative in batch item 0 only (alive), signed zeros and positive subnormals
+    const x = normal(2 * 8 * 1024, 13).map((v, i) => {
+      const item = Math.floor(i / 8192);
+      const channel = Math.floor(i / 1024) % 8;
+      if (channel === 2 || (channel === 5 && item === 0)) return -Math.abs(v) - 0.1;
+      return i % 97 === 0 ? -0 : i % 89 === 0 ? 0 : i % 83 === 0 ? 1e-40 : v + 0.2;
+    });
+    const both = activationAndReluStats(x, shape);
+    expectSame(both.relu, activationStats(relu(x), shape));
+    expect(both.relu!.deadChannels).toEqual([2]);
+    expectSame(both.stats, activationStats(x, shape));
+    expect(both.stats.deadChannels).toEqual([]);
+    // all positive: the Relu output's min is x's min, no zeros
+    const positive = x.map((v) => Math.abs(v) + 1);
+    const p = activationAndReluStats(positive, [positive.length]);
+    expectSame(p.relu, activationStats(positive, [positive.length]));
+    expect(p.relu!.zeros).toBe(0);
+    // all negative: everything is zero
+    const negative = positive.map((v) => -v);
+    expect(activationAndReluStats(negative, shape).relu).toMatchObject({ min: 0, max: 0, zeros: 1, std: 0 });
+  });
+
+  it('leaves the Relu output to be fetched when the input does not take the fused pass', () => {
+    const x = normal(20_000, 17);
+    expect(activationAndReluStats(x, [x.length]).relu).toBeDefined();
+    x[4] = Number.NaN; // ORT's Relu may map NaN to 0 or keep it: only its output can tell
+    expect(activationAndReluStats(x, [x.length]).relu).toBeUndefined();
+    expect(activationAndReluStats(normal(100, 1), [100]).relu).toBeUndefined(); // small
+    expect(activationAndReluStats(Float64Array.from(normal(20_000, 2)), [20_000]).relu).toBeUndefined();
   });
 });
