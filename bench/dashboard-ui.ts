@@ -7,6 +7,7 @@
  * 2. thousands of runs: mean frame time while the run list scrolls through 2,000 runs, as a ratio to
  *    a plain DOM list of the same 2,000 rows scrolled the same way, and the rows kept in the DOM.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +150,38 @@ async function firstCharts(url: string, label: string, loads: number): Promise<v
   await page.goto('about:blank'); // no reconnecting event stream once the server is gone
 }
 
+/**
+ * 3. the doctor over the same 1,000 runs: time from the first GET /api/doctor on a fresh server until
+ *    every run is diagnosed (`pending` 0), against `tensorscope doctor --json` on the same logdir
+ *    (reads the event files itself, one process, no server), both wall clock.
+ */
+async function doctorPass(logdir: string): Promise<void> {
+  const d = await serve([logdir], 1000);
+  const t0 = performance.now();
+  let runs = 0;
+  for (;;) {
+    const r = (await (await fetch(`${d.server.url}api/doctor`)).json()) as {
+      runs: unknown[];
+      pending: number;
+    };
+    runs = r.runs.length;
+    if (r.pending === 0) break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  const server = performance.now() - t0;
+  await d.server.close();
+  const c0 = performance.now();
+  execFileSync(join(import.meta.dirname, '../node_modules/.bin/tensorscope'), ['doctor', logdir, '--json'], {
+    maxBuffer: 1 << 28,
+  });
+  const cli = performance.now() - c0;
+  console.log(
+    `doctor over ${runs} runs x 20 tags x 250 steps: server's first full pass ${(server / 1000).toFixed(1)} s ` +
+      `(in the background, at most half the server's time); baseline tensorscope doctor --json on the files ` +
+      `${(cli / 1000).toFixed(1)} s; ratio ${(server / cli).toFixed(2)}x`,
+  );
+}
+
 const browser = await launchBrowser();
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -163,6 +196,7 @@ try {
   const w = await serve([wide], 1000);
   await firstCharts(w.server.url, '1,000 runs x 20 tags', 3);
   await w.server.close();
+  await doctorPass(wide);
 
   const dir = await manyRuns(2000);
   const big = await serve([dir], 2000);
