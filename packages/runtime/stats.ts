@@ -1,7 +1,7 @@
 /**
  * Statistics of one activation tensor, computed while ONNX Runtime's output is alive and then dropped.
  *
- * float32 tensors take one pass (two loops over each cache-sized block): float64 sums (of x - x[0], so the variance is free of
+ * float32 tensors take one pass (one loop over each cache-sized block, in kernel()): float64 sums (of x - x[0], so the variance is free of
  * cancellation), exact min / max / zeros / per-channel liveness, and a data-independent histogram taken
  * from the float's bits (`bits >>> 20`: sign, exponent and the top 3 mantissa bits, 4,096 buckets, one
  * increment per element), rebinned afterwards into HISTOGRAM_BINS bins over [min, max]. A tensor holding
@@ -103,13 +103,12 @@ function fusedFloat32(values: Float32Array, shape: readonly number[], relu: bool
   acc[0] = Number.POSITIVE_INFINITY;
   acc[1] = Number.NEGATIVE_INFINITY;
   let zeros = 0;
-  // the loops live in small functions of their own: V8 compiles them far better (2x) than inlined here
   for (let b = 0, start = 0; start < n; b++, start += block) {
     const stop = start + block;
     const positive = acc[6];
     const nonzero = relu
-      ? blockRelu(values, bits, twin, start, stop, shift)
-      : blockPass(values, bits, twin, start, stop, shift);
+      ? kernelRelu(values, bits, twin, start, stop, shift)
+      : kernel(values, bits, twin, start, stop, shift);
     zeros += block - nonzero;
     if (live && nonzero) live[b % channels] = 1;
     if (liveRelu && acc[6] > positive) liveRelu[b % channels] = 1;
@@ -153,92 +152,44 @@ function fusedFloat32(values: Float32Array, shape: readonly number[], relu: bool
   return { stats, relu: reluStats };
 }
 
-function blockPass(
-  values: Float32Array,
-  bits: Int32Array,
-  twin: Uint32Array,
-  start: number,
-  stop: number,
-  shift: number,
-): number {
-  moments(values, start, stop, shift);
-  return buckets(bits, twin, start, stop);
-}
-
-function blockRelu(
-  values: Float32Array,
-  bits: Int32Array,
-  twin: Uint32Array,
-  start: number,
-  stop: number,
-  shift: number,
-): number {
-  momentsRelu(values, start, stop, shift);
-  return bucketsRelu(bits, twin, start, stop);
-}
-
 interface FusedStats {
   stats: ActivationStats;
   relu?: ActivationStats;
 }
 
-/** min, max and the sums of x - shift over [start, stop) into acc */
-function moments(values: Float32Array, start: number, stop: number, shift: number): void {
-  let min = acc[0];
-  let max = acc[1];
-  let sum = 0;
-  let sumSq = 0;
-  for (let i = start; i < stop; i++) {
-    const x = values[i];
-    const d = x - shift;
-    sum += d;
-    sumSq += d * d;
-    // branches, not Math.min/max: they are almost never taken, so they predict well
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  acc[0] = min;
-  acc[1] = max;
-  acc[2] += sum;
-  acc[3] += sumSq;
-}
-
-/** moments plus the sums of max(x, 0), taken as (x + |x|) / 2 (exact, and without a branch that would
- * mispredict on signed data) */
-function momentsRelu(values: Float32Array, start: number, stop: number, shift: number): void {
-  let min = acc[0];
-  let max = acc[1];
-  let sum = 0;
-  let sumSq = 0;
-  let sumPos = 0;
-  let sumSqPos = 0;
-  for (let i = start; i < stop; i++) {
-    const x = values[i];
-    const d = x - shift;
-    sum += d;
-    sumSq += d * d;
-    if (x < min) min = x;
-    if (x > max) max = x;
-    const p = (x + Math.abs(x)) * 0.5;
-    sumPos += p;
-    sumSqPos += p * p;
-  }
-  acc[0] = min;
-  acc[1] = max;
-  acc[2] += sum;
-  acc[3] += sumSq;
-  acc[4] += sumPos;
-  acc[5] += sumSqPos;
-}
-
 /**
- * Bit-bucket counts and nonzeros over [start, stop), in integers and without branches (a zero test would
- * mispredict on ReLU outputs): (t | -t) >>> 31 is 1 unless t is 0.
+ * One block [start, stop): min, max and the sums of x - shift into acc; the bit-bucket counts into twin;
+ * returns the count of nonzeros. Floats and integers in one loop (the integer work fills the latency of
+ * the float sums: 1.9 ns a value against 2.3-3.8 for a float loop then an integer loop over the block).
+ * Without branches but the min/max ones, which are almost never taken and so predict well: a zero test
+ * would mispredict on ReLU outputs, so nonzeros are counted as (t | -t) >>> 31, 1 unless t is 0.
+ * Unrolled by two, with two bucket tables so runs of one bucket do not chain their increments.
  */
-function buckets(bits: Int32Array, twin: Uint32Array, start: number, stop: number): number {
+function kernel(
+  values: Float32Array,
+  bits: Int32Array,
+  twin: Uint32Array,
+  start: number,
+  stop: number,
+  shift: number,
+): number {
+  let min = acc[0];
+  let max = acc[1];
+  let sum = 0;
+  let sumSq = 0;
   let nonzero = 0;
   let i = start;
   for (; i + 1 < stop; i += 2) {
+    const x = values[i];
+    const y = values[i + 1];
+    const d = x - shift;
+    const e = y - shift;
+    sum += d + e;
+    sumSq += d * d + e * e;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (y < min) min = y;
+    if (y > max) max = y;
     const w = bits[i];
     const v = bits[i + 1];
     twin[w >>> 20]++;
@@ -248,21 +199,61 @@ function buckets(bits: Int32Array, twin: Uint32Array, start: number, stop: numbe
     nonzero += ((t | -t) >>> 31) + ((u | -u) >>> 31);
   }
   if (i < stop) {
+    const x = values[i];
+    const d = x - shift;
+    sum += d;
+    sumSq += d * d;
+    if (x < min) min = x;
+    if (x > max) max = x;
     const w = bits[i];
     twin[w >>> 20]++;
     const t = w << 1;
     nonzero += (t | -t) >>> 31;
   }
+  acc[0] = min;
+  acc[1] = max;
+  acc[2] += sum;
+  acc[3] += sumSq;
   return nonzero;
 }
 
-/** buckets, plus the count of positives into acc[6]: x > 0 exactly when its bits w > 0 as int32, i.e.
- * when both -w and ~w have the sign bit (-w wraps to itself for -0, whose ~w is positive) */
-function bucketsRelu(bits: Int32Array, twin: Uint32Array, start: number, stop: number): number {
+/**
+ * kernel, plus for max(x, 0): its sums, taken as (x + |x|) / 2 (exact, and without a branch that would
+ * mispredict on signed data), and the count of positives into acc[6]: x > 0 exactly when its bits w > 0
+ * as int32, i.e. when both -w and ~w have the sign bit (-w wraps to itself for -0, whose ~w is positive).
+ */
+function kernelRelu(
+  values: Float32Array,
+  bits: Int32Array,
+  twin: Uint32Array,
+  start: number,
+  stop: number,
+  shift: number,
+): number {
+  let min = acc[0];
+  let max = acc[1];
+  let sum = 0;
+  let sumSq = 0;
+  let sumPos = 0;
+  let sumSqPos = 0;
   let nonzero = 0;
   let positive = 0;
   let i = start;
   for (; i + 1 < stop; i += 2) {
+    const x = values[i];
+    const y = values[i + 1];
+    const d = x - shift;
+    const e = y - shift;
+    sum += d + e;
+    sumSq += d * d + e * e;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (y < min) min = y;
+    if (y > max) max = y;
+    const p = (x + Math.abs(x)) * 0.5;
+    const q = (y + Math.abs(y)) * 0.5;
+    sumPos += p + q;
+    sumSqPos += p * p + q * q;
     const w = bits[i];
     const v = bits[i + 1];
     twin[w >>> 20]++;
@@ -273,24 +264,38 @@ function bucketsRelu(bits: Int32Array, twin: Uint32Array, start: number, stop: n
     positive += ((-w & ~w) >>> 31) + ((-v & ~v) >>> 31);
   }
   if (i < stop) {
+    const x = values[i];
+    const d = x - shift;
+    sum += d;
+    sumSq += d * d;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    const p = (x + Math.abs(x)) * 0.5;
+    sumPos += p;
+    sumSqPos += p * p;
     const w = bits[i];
     twin[w >>> 20]++;
     const t = w << 1;
     nonzero += (t | -t) >>> 31;
     positive += (-w & ~w) >>> 31;
   }
+  acc[0] = min;
+  acc[1] = max;
+  acc[2] += sum;
+  acc[3] += sumSq;
+  acc[4] += sumPos;
+  acc[5] += sumSqPos;
   acc[6] += positive;
   return nonzero;
 }
 
-/** [low, high) of the absolute values in bucket `b` (sign bit dropped) */
-function bucketRange(b: number): [number, number] {
-  const exponent = (b >> 3) & 0xff;
+/** [LOW[b], LOW[b + 1]): the absolute values in bucket b (sign bit dropped), b < 2048; b = 0 holds zero
+ * and the subnormals below 2^-129 */
+const LOW = Float64Array.from({ length: 2049 }, (_, b) => {
+  const exponent = b >> 3;
   const m = b & 7;
-  if (exponent === 0) return [(m / 8) * 2 ** -126, ((m + 1) / 8) * 2 ** -126]; // zero and subnormals
-  const scale = 2 ** (exponent - 127);
-  return [scale * (1 + m / 8), scale * (1 + (m + 1) / 8)];
-}
+  return exponent === 0 ? (m / 8) * 2 ** -126 : 2 ** (exponent - 127) * (1 + m / 8);
+});
 
 /**
  * The bit buckets as `bins` equal bins over [min, max]: each bucket's count is spread evenly over its
@@ -305,28 +310,28 @@ export function rebin(counts: Uint32Array, min: number, max: number, bins: numbe
   for (let i = 0; i <= bins; i++) edges[i] = min + i * width;
   if (!(max >= min)) return { edges, counts: out };
   const binOf = (x: number) => Math.min(bins - 1, Math.max(0, Math.floor((x - min) / width)));
-  const spread = (lo: number, hi: number, count: number) => {
-    lo = Math.max(lo, min);
-    hi = Math.min(hi, max);
-    if (!(hi > lo) || max === min) {
-      out[binOf(Math.min(Math.max(lo, min), max))] += count;
-      return;
-    }
-    const first = binOf(lo);
-    const last = binOf(hi);
-    for (let k = first; k <= last; k++) {
-      const overlap = Math.min(hi, edges[k + 1]) - Math.max(lo, edges[k]);
-      out[k] += (count * Math.max(0, overlap)) / (hi - lo);
-    }
-  };
   for (let b = 0; b < BUCKETS; b++) {
     const c = counts[b];
     if (!c) continue;
-    const [lo, hi] = bucketRange(b);
-    if ((b & 0x7ff) === 0)
+    if ((b & 0x7ff) === 0) {
       out[binOf(0)] += c; // zeros (and subnormals below 2^-129) at 0
-    else if (b & 0x800) spread(-hi, -lo, c);
-    else spread(lo, hi, c);
+      continue;
+    }
+    const low = LOW[b & 0x7ff];
+    const high = LOW[(b & 0x7ff) + 1];
+    // clipped to [min, max]
+    const lo = Math.max(b & 0x800 ? -high : low, min);
+    const hi = Math.min(b & 0x800 ? -low : high, max);
+    if (!(hi > lo) || max === min) {
+      out[binOf(Math.min(Math.max(lo, min), max))] += c;
+      continue;
+    }
+    const last = binOf(hi);
+    const share = c / (hi - lo);
+    for (let k = binOf(lo); k <= last; k++) {
+      const overlap = Math.min(hi, edges[k + 1]) - Math.max(lo, edges[k]);
+      if (overlap > 0) out[k] += share * overlap;
+    }
   }
   // whole counts with an exact total: round the running sum
   let before = 0;
