@@ -49,15 +49,13 @@ export function filterColumns(c: ScalarColumns, keep: (i: number) => boolean): S
  * One series from its chunks in order: the columns (views when there is one chunk) with the chunks'
  * block summaries joined into one (indices made global) and whether each axis is nondecreasing.
  */
-export function joinChunks(parts: { columns: ScalarColumns; summary: ChunkSummary }[]): ScalarColumns {
+export function joinChunks(
+  parts: { columns: ScalarColumns; summary: ChunkSummary }[],
+  scratch?: BlockScratch,
+): ScalarColumns {
   const out = parts.length === 1 ? { ...parts[0].columns } : concatColumns(...parts.map((p) => p.columns));
   const nb = parts.reduce((s, p) => s + p.summary.min.length, 0);
-  const blocks: BlockSummary = {
-    start: new Int32Array(nb + 1),
-    min: new Int32Array(nb),
-    max: new Int32Array(nb),
-    nan: new Int32Array(nb),
-  };
+  const blocks = scratch ? scratch.take(nb) : newBlocks(nb);
   let stepsSorted = true;
   let wallTimesSorted = true;
   let at = 0;
@@ -77,4 +75,32 @@ export function joinChunks(parts: { columns: ScalarColumns; summary: ChunkSummar
   }
   blocks.start[nb] = at;
   return { ...out, blocks, stepsSorted, wallTimesSorted };
+}
+
+function newBlocks(nb: number): BlockSummary {
+  return {
+    start: new Int32Array(nb + 1),
+    min: new Int32Array(nb),
+    max: new Int32Array(nb),
+    nan: new Int32Array(nb),
+  };
+}
+
+/**
+ * Block-summary arrays reused from one series to the next (views of them: valid until the next take),
+ * so reading 1,000 runs does not allocate 4,000 arrays.
+ */
+export class BlockScratch {
+  private arrays = newBlocks(0);
+
+  take(nb: number): BlockSummary {
+    if (this.arrays.min.length < nb) this.arrays = newBlocks(Math.max(nb, 2 * this.arrays.min.length));
+    const a = this.arrays;
+    return {
+      start: a.start.subarray(0, nb + 1),
+      min: a.min.subarray(0, nb),
+      max: a.max.subarray(0, nb),
+      nan: a.nan.subarray(0, nb),
+    };
+  }
 }

@@ -1,7 +1,7 @@
 /** Reading one scalar series back from the column file: its chunks, joined with their block summaries. */
 import type { ScalarColumns } from '../store';
 import { type ChunkLayout, type ColumnFile, chunkBytes, decodeChunk, decodeSummary } from './column-file';
-import { joinChunks } from './columns';
+import { BlockScratch, joinChunks } from './columns';
 
 /** Where a chunk is in the column file and how it is laid out. */
 export interface ChunkRef extends ChunkLayout {
@@ -13,6 +13,7 @@ const SCRATCH_MAX = 32 << 20;
 
 export class SeriesReader {
   private scratch = new Uint8Array(0);
+  private readonly blocks = new BlockScratch();
 
   constructor(private readonly columns: ColumnFile) {}
 
@@ -35,6 +36,6 @@ export class SeriesReader {
       at += bytes.length;
       return { columns: decodeChunk(bytes, c), summary: decodeSummary(bytes, c) };
     });
-    return joinChunks(parts);
+    return joinChunks(parts, reuse ? this.blocks : undefined);
   }
 }
