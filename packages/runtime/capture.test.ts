@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureResult, CaptureSession, staticValues } from './capture';
 import { PRESETS } from './image';
 import { loadFeed, randomFeed } from './inputs';
+import { assign, POOL_MIN, type PoolJob } from './stats-pool';
 
 interface HookStats {
   shape: number[];
@@ -137,6 +138,63 @@ describe('Relu outputs derived from the pass over their input', () => {
     // every other tensor is fetched either way
     for (const t of derived.tensors.filter((t) => !relus.includes(t.name)))
       expect(t.stats, t.name).toEqual(fetched.tensors.find((f) => f.name === t.name)!.stats);
+  });
+});
+
+describe('statistics on worker threads', () => {
+  const conv = '/conv1/Conv_output_0'; // the largest tensor (64 x 112 x 112): the first sent to a worker
+  const relu = '/layer1/layer1.0/relu_1/Relu_output_0';
+
+  it('sends the large tensors to workers, largest first, and keeps small ones on the main thread', () => {
+    const job = (n: number): PoolJob => ({
+      data: new Float32Array(n),
+      shape: [n],
+      op: '',
+      relu: false,
+      attention: false,
+      back: false,
+    });
+    const sizes = [POOL_MIN - 1, 4 * POOL_MIN, POOL_MIN, 3 * POOL_MIN, 2 * POOL_MIN];
+    expect(assign(sizes.map(job), 1, true)).toEqual([-1, 0, 0, -1, -1]);
+    expect(assign(sizes.map(job), 2, false)).toEqual([-1, 0, 0, 1, 1]);
+    expect(assign(sizes.map(job), 0, true)).toEqual([-1, -1, -1, -1, -1]);
+    const shared = new Float32Array(new ArrayBuffer(8 * POOL_MIN), 0, POOL_MIN); // not its whole buffer
+    expect(assign([{ ...job(1), data: shared }], 1, true)).toEqual([-1]);
+  });
+
+  it('give every field of every tensor as the main thread alone does, and kept data intact', async () => {
+    const single = await CaptureSession.open(join(dir, 'resnet18.onnx'), { workers: 0, main: true });
+    const options = { keep: [conv, relu] };
+    const want = await single.run(result.feeds, options);
+    const seenWant = new Map<string, number[]>();
+    await single.run(result.feeds, {
+      onTensor: (r, d) => void seenWant.set(r.name, Array.from(d.slice(0, 64), Number)),
+    });
+    for (const threads of [
+      { workers: 1, main: true },
+      { workers: 2, main: false },
+    ]) {
+      const pooled = await CaptureSession.open(join(dir, 'resnet18.onnx'), threads);
+      for (let run = 0; run < 2; run++) {
+        const got = await pooled.run(result.feeds, options);
+        expect(got.tensors).toEqual(want.tensors); // Object.is on every number: -0, NaN and all
+        expect(got.nanOrigin).toEqual(want.nanOrigin);
+        for (const name of [conv, relu]) {
+          const [a, b] = [got.kept.get(name)!, want.kept.get(name)!];
+          expect(a.shape).toEqual(b.shape);
+          expect(a.data.length).toBe(b.data.length);
+          expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer)), name).toBe(true);
+        }
+      }
+      // onTensor sees every tensor's data after the statistics, handed back by the workers
+      const seen = new Map<string, number[]>();
+      await pooled.run(result.feeds, {
+        onTensor: (r, d) => void seen.set(r.name, Array.from(d.slice(0, 64), Number)),
+      });
+      expect(seen).toEqual(seenWant);
+      await pooled.release();
+    }
+    await single.release();
   });
 });
 

@@ -13,10 +13,11 @@ import { fileSource } from '@tensorscope/formats/node-source';
 import { openOnnx } from '@tensorscope/formats/onnx';
 import { withExtraOutputs } from '@tensorscope/formats/onnx/encode';
 import * as ort from 'onnxruntime-node';
-import { type AttentionSummary, attentionSummary, isAttention } from './attention';
+import { type AttentionSummary, isAttention } from './attention';
 import { InputError } from './errors';
 import type { Feed } from './inputs';
-import { type ActivationStats, activationAndReluStats } from './stats';
+import type { ActivationStats } from './stats';
+import { defaultThreads, type PoolJob, StatsPool, type StatsThreads } from './stats-pool';
 
 export interface TensorRecord {
   name: string;
@@ -138,6 +139,8 @@ export class CaptureSession {
     private readonly fixed: Set<string>,
     /** Relu outputs whose statistics come from the pass over their (captured) input, by input */
     private readonly relus: Map<string, CapturedValue[]>,
+    /** the threads that compute the statistics (workers started on first use) */
+    private readonly pool: StatsPool,
   ) {
     this.derivable = new Set([...relus.values()].flat().map((v) => v.name));
   }
@@ -148,7 +151,8 @@ export class CaptureSession {
   /** records of the static values, from this session's first run */
   private readonly fixedRecords = new Map<string, TensorRecord>();
 
-  static async open(path: string): Promise<CaptureSession> {
+  /** `threads`: who computes the statistics (default: the main thread and one worker on 2+ cores) */
+  static async open(path: string, threads: StatsThreads = defaultThreads()): Promise<CaptureSession> {
     const file = basename(path);
     const model = await openOnnx(await fileSource(path));
     const graph = model.graph;
@@ -193,6 +197,7 @@ export class CaptureSession {
       notCapturable,
       fixed,
       derivedRelus(values, fixed),
+      new StatsPool(threads),
     );
   }
 
@@ -240,22 +245,37 @@ export class CaptureSession {
         } catch (e) {
           throw new InputError(`${this.file}: ONNX Runtime failed to run it (${firstLine(e)})`);
         }
-        for (const v of group) {
+        // the statistics of the whole group at once, split between threads; then the records in order
+        const fetched = group.map((v) => {
           const t = out[v.name];
-          const shape = t.dims.map(Number);
+          return { v, t, shape: t.dims.map(Number), data: numeric(t) };
+        });
+        const jobs: PoolJob[] = [];
+        for (const { v, data, shape } of fetched)
+          if (data)
+            jobs.push({
+              data,
+              shape,
+              op: v.node.op,
+              relu: derived.has(v.name),
+              attention: isAttention(v.node, shape),
+              back: !!options.onTensor || keep.has(v.name),
+            });
+        const results = await this.pool.run(jobs);
+        let next = 0;
+        for (const { v, t, shape, data } of fetched) {
           const rec = record(v, t.type, shape);
-          const data = numeric(t);
           if (data) {
-            const relus = derived.get(v.name);
-            const both = activationAndReluStats(data, shape, v.node.op, !!relus);
+            const both = results[next++];
+            const alive = both.data ?? data;
             rec.stats = both.stats;
-            for (const r of relus ?? []) {
+            for (const r of derived.get(v.name) ?? []) {
               if (both.relu) tensors.push({ ...record(r, t.type, shape), stats: { ...both.relu } });
               else refetch.push(r);
             }
-            if (isAttention(v.node, shape)) rec.attention = attentionSummary(data as Float32Array, shape);
-            await options.onTensor?.(rec, data);
-            if (keep.has(v.name)) kept.set(v.name, { data: data.slice(), shape });
+            if (both.attention) rec.attention = both.attention;
+            await options.onTensor?.(rec, alive);
+            if (keep.has(v.name)) kept.set(v.name, { data: alive.slice(), shape });
           } else refetch.push(...(derived.get(v.name) ?? []));
           tensors.push(rec);
           if (this.fixed.has(v.name)) this.fixedRecords.set(v.name, rec);
@@ -269,6 +289,7 @@ export class CaptureSession {
   }
 
   async release(): Promise<void> {
+    await this.pool.close();
     await this.session.release();
   }
 }
