@@ -10,13 +10,14 @@
 import type { Store } from '@tensorscope/store';
 import type { FastifyInstance } from 'fastify';
 import { oneOf, optionalNumber, requiredString, stringList } from '../http-error';
-import { type ChartView, downsample, type SeriesJson } from './scalars-downsample';
+import { type ChartView, downsample } from './scalars-downsample';
+import { JsonOut } from './scalars-json';
 
 export const DEFAULT_MAX_POINTS = 50_000;
 /** One response at most this many points (~60 MB of JSON): a bigger one stalls the server and the page. */
 export const MAX_POINTS_CAP = 2_000_000;
 export function scalarsRoutes(app: FastifyInstance, store: Store): void {
-  app.get('/api/scalars', async (req) => {
+  app.get('/api/scalars', async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const tag = requiredString(q, 'tag');
     const width = Math.floor(optionalNumber(q, 'width', 1, 100_000) ?? 1000);
@@ -33,8 +34,19 @@ export function scalarsRoutes(app: FastifyInstance, store: Store): void {
     const found = runs.filter((r) => store.tag(r, tag)?.kind === 'scalar');
     const buckets = Math.max(1, Math.min(width, Math.floor(maxPoints / (4 * Math.max(1, found.length)))));
     const view: ChartView = { x, buckets, xmin, xmax };
-    const series: SeriesJson[] = [];
-    await store.scanScalars(found, tag, (run, cols) => series.push(downsample(run, cols, view)));
-    return { tag, series };
+    // the bytes of JSON.stringify({ tag, series }), into a reused buffer (scalars-json.ts)
+    const out = new JsonOut();
+    out.write(`{"tag":${JSON.stringify(tag)},"series":[`);
+    let first = true;
+    await store.scanScalars(found, tag, (run, cols) => {
+      if (!first) out.write(',');
+      out.write(JSON.stringify(downsample(run, cols, view)));
+      first = false;
+    });
+    out.write(']}');
+    // back to the pool once the socket has the bytes; an aborted answer keeps its buffer
+    reply.raw.once('finish', () => out.release());
+    reply.type('application/json; charset=utf-8');
+    return out.bytes();
   });
 }
