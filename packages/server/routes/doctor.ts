@@ -15,16 +15,25 @@ import type { EventHub } from '../sse';
 import { DoctorService, summarize } from './doctor-service';
 
 const SUMMARY_WAIT_MS = 1000;
+/** the background diagnosis waits this long after the last other request (up to a second per run) */
+const QUIET_MS = 750;
 
 export function doctorRoutes(app: FastifyInstance, store: Store, hub: EventHub): void {
-  // requests in flight besides the event stream and the doctor's own: chart requests come first
+  // requests in flight besides the event stream and the doctor's own, and the end of the last one:
+  // chart requests come first, and a page loading (its requests come in bursts, with its own parsing
+  // and drawing between them on the same cores) is left alone until it has been quiet for a moment
   let active = 0;
+  let lastEnd = 0;
   app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith('/api/events') || req.url?.startsWith('/api/doctor')) return;
     active++;
-    res.once('close', () => active--);
+    res.once('close', () => {
+      active--;
+      lastEnd = performance.now();
+    });
   });
-  const doctor = new DoctorService(store, hub, 2000, () => active > 0);
+  const busy = () => active > 0 || performance.now() - lastEnd < QUIET_MS;
+  const doctor = new DoctorService(store, hub, 2000, busy);
   app.addHook('onClose', async () => doctor.close());
   app.get('/api/doctor', async (req) => {
     const q = req.query as Record<string, unknown>;

@@ -3,7 +3,7 @@ import { assignSlots, runColor } from '../lib/colors';
 import { compareNatural, filterRegex } from '../lib/tags';
 import { parseView, serializeView, type Theme, type ViewState } from '../lib/viewState';
 import { plugins } from '../plugins';
-import { prefetchFirstChart } from '../plugins/scalars/cards';
+import { firstChartUrl, firstChartUrlFromTags, prefetchFirstChart } from '../plugins/scalars/cards';
 import { apiPath, getJson } from './api';
 import { applyDoctorEvent, type DoctorEvent, type DoctorSummary, findingView, setSummaries } from './doctor';
 import { IssuesBanner } from './IssuesBanner';
@@ -32,8 +32,15 @@ function afterFirstChart(fn: () => void): () => void {
 }
 let toastKey = 0;
 
-/** Starts fetching the run list at once, while the page's scripts are still starting up. */
+/**
+ * Starts fetching the run list at once, while the page's scripts are still starting up, and with the
+ * tag list (a few hundred bytes, while the run list can be megabytes) the first chart's data.
+ */
 export function prefetchRuns() {
+  getJson<{ tags: { tag: string; kind: string }[] }>(apiPath('tags')).then(
+    (r) => prefetchFirstChart(firstChartUrlFromTags(r.tags, parseView(location.search))),
+    () => {}, // an older server: the run list's own prefetch follows
+  );
   firstRuns = getJson<RunsResponse>(apiPath('runs'));
   firstRuns.catch(() => {}); // reported when App consumes it
 }
@@ -72,7 +79,7 @@ export function App() {
       (r) => {
         const sorted = [...r.runs].sort((a, b) => compareNatural(a.name, b.name));
         // the first chart's data is asked for now, while React renders the page
-        if (first) prefetchFirstChart(sorted, parseView(location.search));
+        if (first) prefetchFirstChart(firstChartUrl(sorted, parseView(location.search)));
         setRuns(sorted);
         setError(null);
       },
