@@ -436,3 +436,23 @@ describe('live logdirs', () => {
     expect((await get(again, '/api/runs')).body).toEqual(runs);
   });
 });
+
+describe('the built UI', () => {
+  it('serves hashed assets as immutable and the page itself revalidated', async () => {
+    const ui = tempDir();
+    writeFileSync(join(ui, 'index.html'), '<!doctype html><title>t</title>');
+    execFileSync('mkdir', ['-p', join(ui, 'assets')]);
+    writeFileSync(join(ui, 'assets', 'index-AbC123.js'), 'console.log(1)');
+    const s = await startServer({ paths: [SAMPLE], port: 0, cacheDir: tempDir(), uiDir: ui });
+    try {
+      const asset = await get(s, '/assets/index-AbC123.js');
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const page = await get(s, '/');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control') ?? '').not.toContain('immutable');
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -52,7 +52,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   opts.hub.routes(app);
 
   const ui = opts.uiDir && existsSync(join(opts.uiDir, 'index.html')) ? opts.uiDir : undefined;
-  if (ui) await app.register(fastifyStatic, { root: ui, index: 'index.html', wildcard: false });
+  if (ui) {
+    await app.register(fastifyStatic, {
+      root: ui,
+      index: 'index.html',
+      wildcard: false,
+      // Vite names every built asset by its content hash: a reload need not revalidate them
+      setHeaders: (reply, path) => {
+        if (/[\\/]assets[\\/]/.test(path))
+          reply.header('Cache-Control', 'public, max-age=31536000, immutable');
+      },
+    });
+  }
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/') || req.method !== 'GET') {
       return reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}.` });
