@@ -75,6 +75,7 @@ async function captureRatio(label: string, file: string): Promise<void> {
   const capture = await CaptureSession.open(file, { workers: 1, main: true });
   const twoWorkers = await CaptureSession.open(file, { workers: 2, main: false });
   const single = await CaptureSession.open(file, { workers: 0, main: true });
+  for (const s of [capture, twoWorkers]) await s.statsThreadsLoaded();
   const feed = randomFeed(capture.inputs[0]);
   const bytes = new Uint8Array(readFileSync(file));
   const plain = await ort.InferenceSession.create(bytes);

@@ -175,6 +175,7 @@ describe('statistics on worker threads', () => {
       { workers: 2, main: false },
     ]) {
       const pooled = await CaptureSession.open(join(dir, 'resnet18.onnx'), threads);
+      await pooled.statsThreadsLoaded(); // else the first runs keep everything on the main thread
       for (let run = 0; run < 2; run++) {
         const got = await pooled.run(result.feeds, options);
         expect(got.tensors).toEqual(want.tensors); // Object.is on every number: -0, NaN and all

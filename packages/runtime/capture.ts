@@ -288,6 +288,12 @@ export class CaptureSession {
     return result;
   }
 
+  /** Starts the statistics workers and resolves once they have loaded: runs before that keep the
+   * statistics on the main thread (one-shot runs never wait for a worker). */
+  async statsThreadsLoaded(): Promise<void> {
+    await this.pool.loaded();
+  }
+
   async release(): Promise<void> {
     await this.pool.close();
     await this.session.release();

@@ -39,9 +39,13 @@ export interface PoolJob extends StatsJob {
   back: boolean;
 }
 
-/** Worker threads created on first use, unref'd while idle so they never keep a process alive. */
+/** Worker threads created on first use, unref'd while idle so they never keep a process alive; until a
+ * worker has loaded, the main thread (when it takes a share) does all the work. */
 export class StatsPool {
   private workers: Worker[] = [];
+  /** workers that have loaded their modules */
+  private readonly ready = new Set<Worker>();
+  private loading: Promise<void>[] = [];
   private readonly pending = new Map<number, { worker: Worker } & Pending>();
   private nextId = 1;
 
@@ -49,10 +53,13 @@ export class StatsPool {
 
   /** The statistics of every job, in order; the data of `back` jobs is in `data` of their result. */
   async run(jobs: PoolJob[]): Promise<StatsResult[]> {
-    const lane = assign(jobs, this.threads.workers, this.threads.main);
+    if (jobs.some((j) => j.data.length >= POOL_MIN)) this.start();
+    // with the main thread working too, a worker still loading (tsx, the modules: most of a second
+    // under load) is not waited for: the main thread does its share meanwhile
+    const workers = this.threads.main ? this.workers.filter((w) => this.ready.has(w)) : this.workers;
+    const lane = assign(jobs, workers.length, this.threads.main);
     if (lane.every((k) => k === -1)) return jobs.map((j) => statsOf(j.data, j));
-    this.start();
-    const sent = this.workers.map((w, k) => {
+    const sent = workers.map((w, k) => {
       const mine = jobs.filter((_, i) => lane[i] === k);
       return mine.length ? this.post(w, mine) : Promise.resolve([]);
     });
@@ -61,7 +68,7 @@ export class StatsPool {
       if (lane[i] === -1) results[i] = statsOf(j.data, j);
     });
     const answers = await Promise.all(sent);
-    this.workers.forEach((_, k) => {
+    workers.forEach((_, k) => {
       let next = 0;
       jobs.forEach((_, i) => {
         if (lane[i] === k) results[i] = answers[k][next++];
@@ -70,15 +77,32 @@ export class StatsPool {
     return results;
   }
 
+  /** Starts the workers and resolves once they have loaded (or failed to). */
+  async loaded(): Promise<void> {
+    this.start();
+    const workers = [...this.workers];
+    for (const w of workers) w.ref(); // awaited: keep the process alive meanwhile
+    await Promise.all(this.loading);
+    for (const w of workers) if (![...this.pending.values()].some((p) => p.worker === w)) w.unref();
+  }
+
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
-    await Promise.all(workers.map((w) => w.terminate()));
+    this.ready.clear();
+    this.loading = [];
+    for (const w of workers) void w.terminate(); // unref'd: not waited for, it keeps nothing alive
   }
 
   private start(): void {
     while (this.workers.length < this.threads.workers) {
       const w = new Worker(new URL('./stats-thread.mjs', import.meta.url));
-      w.on('message', (m: { id: number; results?: StatsResult[]; error?: string }) => {
+      let loaded = () => {};
+      this.loading.push(new Promise<void>((resolve) => (loaded = resolve)));
+      w.on('message', (m: { id: number; results?: StatsResult[]; error?: string; ready?: true }) => {
+        if (m.ready) {
+          this.ready.add(w);
+          loaded();
+        }
         const p = this.pending.get(m.id);
         if (!p) return;
         this.settle(m.id);
@@ -92,6 +116,8 @@ export class StatsPool {
             p.reject(e);
           }
         this.workers = this.workers.filter((x) => x !== w);
+        this.ready.delete(w);
+        loaded();
       };
       w.on('error', fail);
       w.on('exit', (code) => fail(new Error(`a statistics thread exited (code ${code})`)));

@@ -19,3 +19,9 @@ parentPort?.on('message', ({ id, jobs }: { id: number; jobs: PoolJob[] }) => {
     parentPort?.postMessage({ id, error: String((e as Error)?.message ?? e) });
   }
 });
+
+// compile the kernels before saying ready: the first real tensors would otherwise run in the interpreter
+const warm = new Float32Array(1 << 18).map((_, i) => Math.sin(i) * 3);
+for (let i = 0; i < 4; i++)
+  statsOf(warm, { shape: [1, 64, 64, 64], op: '', relu: i % 2 === 0, attention: false });
+parentPort?.postMessage({ ready: true });
