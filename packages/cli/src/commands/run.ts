@@ -82,7 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   const igSteps = stepsFlag(args);
   const layerFlag = stringFlag(args, 'gradcam');
   try {
-    const session = await CaptureSession.open(file);
+    // one capture: a statistics worker would load for nothing
+    const session = await CaptureSession.open(file, { workers: 0, main: true });
     const feeds = await Promise.all(
       session.inputs.map((v, i) => (i === 0 ? loadFeed(spec, v, norm) : randomFeed(v, i))),
     );
