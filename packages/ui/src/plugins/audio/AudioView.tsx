@@ -1,9 +1,9 @@
 import { useMemo, useState } from 'react';
 import { apiPath, blobUrl } from '../../app/api';
 import { useApi } from '../../app/useApi';
-import { LazyCard } from '../../components/LazyCard';
+import { RunCards } from '../../components/RunCards';
 import { StepSlider } from '../../components/StepSlider';
-import { RunLabel, TagFilter, TagSections, tagsOfKind } from '../../components/TagSections';
+import { TagFilter, tagsOfKind } from '../../components/TagSections';
 import type { PluginProps } from '../types';
 
 interface AudioPoint {
@@ -21,22 +21,14 @@ export function AudioView({ selected, color, view, update, versionOf }: PluginPr
       <div className="toolbar">
         <TagFilter value={view.tagFilter} onChange={(tagFilter) => update({ tagFilter })} />
       </div>
-      <TagSections
-        tags={[...tags.keys()]}
+      <RunCards
+        tags={tags}
         empty="No audio tags in the selected runs match."
-        render={(tag) =>
-          tags.get(tag)!.map((run) => (
-            <LazyCard
-              key={`${tag}\n${run}`}
-              title={tag}
-              actions={<RunLabel run={run} color={color(run)} />}
-              testId="audio-card"
-            >
-              <AudioSeries run={run} tag={tag} version={versionOf(tag)} />
-            </LazyCard>
-          ))
-        }
-      />
+        testId="audio-card"
+        color={color}
+      >
+        {(run, tag) => <AudioSeries run={run} tag={tag} version={versionOf(tag)} />}
+      </RunCards>
     </>
   );
 }

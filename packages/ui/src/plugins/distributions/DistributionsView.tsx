@@ -2,8 +2,8 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import { apiPath } from '../../app/api';
 import { useApi } from '../../app/useApi';
-import { LazyCard } from '../../components/LazyCard';
-import { RunLabel, TagFilter, TagSections, tagsOfKind } from '../../components/TagSections';
+import { RunCards } from '../../components/RunCards';
+import { TagFilter, tagsOfKind } from '../../components/TagSections';
 import { chartTheme, withAlpha } from '../../lib/chartTheme';
 import { formatTick, formatValue } from '../../lib/format';
 import { compressHistogram, type HistogramPoint, NORMAL_BPS } from '../../lib/histogram';
@@ -20,22 +20,16 @@ export function DistributionsView({ selected, color, view, update, versionOf, th
           Bands: min–max, ±2σ, ±1.5σ, ±1σ, ±0.5σ percentiles of a normal; line: median.
         </span>
       </div>
-      <TagSections
-        tags={[...tags.keys()]}
+      <RunCards
+        tags={tags}
         empty="No histogram tags in the selected runs match."
-        render={(tag) =>
-          tags.get(tag)!.map((run) => (
-            <LazyCard
-              key={`${tag}\n${run}`}
-              title={tag}
-              actions={<RunLabel run={run} color={color(run)} />}
-              testId="distribution-card"
-            >
-              <Distribution run={run} tag={tag} color={color(run)} version={versionOf(tag)} theme={theme} />
-            </LazyCard>
-          ))
-        }
-      />
+        testId="distribution-card"
+        color={color}
+      >
+        {(run, tag) => (
+          <Distribution run={run} tag={tag} color={color(run)} version={versionOf(tag)} theme={theme} />
+        )}
+      </RunCards>
     </>
   );
 }

@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
 import { apiPath } from '../../app/api';
 import { useApi } from '../../app/useApi';
-import { LazyCard } from '../../components/LazyCard';
-import { RunLabel, TagFilter, TagSections, tagsOfKind } from '../../components/TagSections';
+import { RunCards } from '../../components/RunCards';
+import { TagFilter, tagsOfKind } from '../../components/TagSections';
 import { useCanvas } from '../../components/useCanvas';
 import { chartTheme } from '../../lib/chartTheme';
 import { formatValue } from '../../lib/format';
@@ -38,29 +38,23 @@ export function HistogramsView({ selected, color, view, update, versionOf, theme
           ))}
         </div>
       </div>
-      <TagSections
-        tags={[...tags.keys()]}
+      <RunCards
+        tags={tags}
         empty="No histogram tags in the selected runs match."
-        render={(tag) =>
-          tags.get(tag)!.map((run) => (
-            <LazyCard
-              key={`${tag}\n${run}`}
-              title={tag}
-              actions={<RunLabel run={run} color={color(run)} />}
-              testId="histogram-card"
-            >
-              <HistogramChart
-                run={run}
-                tag={tag}
-                mode={mode}
-                color={color(run)}
-                version={versionOf(tag)}
-                theme={theme}
-              />
-            </LazyCard>
-          ))
-        }
-      />
+        testId="histogram-card"
+        color={color}
+      >
+        {(run, tag) => (
+          <HistogramChart
+            run={run}
+            tag={tag}
+            mode={mode}
+            color={color(run)}
+            version={versionOf(tag)}
+            theme={theme}
+          />
+        )}
+      </RunCards>
     </>
   );
 }

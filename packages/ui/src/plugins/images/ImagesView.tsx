@@ -1,9 +1,9 @@
 import { useMemo, useState } from 'react';
 import { apiPath, blobUrl } from '../../app/api';
 import { useApi } from '../../app/useApi';
-import { LazyCard } from '../../components/LazyCard';
+import { RunCards } from '../../components/RunCards';
 import { StepSlider } from '../../components/StepSlider';
-import { RunLabel, TagFilter, TagSections, tagsOfKind } from '../../components/TagSections';
+import { TagFilter, tagsOfKind } from '../../components/TagSections';
 import type { PluginProps } from '../types';
 
 export interface ImagePoint {
@@ -68,22 +68,16 @@ export function ImagesView({ selected, color, view, update, versionOf }: PluginP
           </button>
         )}
       </div>
-      <TagSections
-        tags={[...tags.keys()]}
+      <RunCards
+        tags={tags}
         empty="No image tags in the selected runs match."
-        render={(tag) =>
-          tags.get(tag)!.map((run) => (
-            <LazyCard
-              key={`${tag}\n${run}`}
-              title={tag}
-              actions={<RunLabel run={run} color={color(run)} />}
-              testId="image-card"
-            >
-              <ImageSeries run={run} tag={tag} version={versionOf(tag)} filter={filter} actual={actual} />
-            </LazyCard>
-          ))
-        }
-      />
+        testId="image-card"
+        color={color}
+      >
+        {(run, tag) => (
+          <ImageSeries run={run} tag={tag} version={versionOf(tag)} filter={filter} actual={actual} />
+        )}
+      </RunCards>
     </>
   );
 }

@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
 import { apiPath } from '../../app/api';
 import { useApi } from '../../app/useApi';
-import { LazyCard } from '../../components/LazyCard';
-import { RunLabel, TagFilter, TagSections, tagsOfKind } from '../../components/TagSections';
+import { RunCards } from '../../components/RunCards';
+import { TagFilter, tagsOfKind } from '../../components/TagSections';
 import { renderMarkdown } from '../../lib/markdown';
 import type { PluginProps } from '../types';
 
@@ -21,23 +21,15 @@ export function TextView({ selected, color, view, update, versionOf }: PluginPro
       <div className="toolbar">
         <TagFilter value={view.tagFilter} onChange={(tagFilter) => update({ tagFilter })} />
       </div>
-      <TagSections
-        tags={[...tags.keys()]}
+      <RunCards
+        tags={tags}
         empty="No text tags in the selected runs match."
-        render={(tag) =>
-          tags.get(tag)!.map((run) => (
-            <LazyCard
-              key={`${tag}\n${run}`}
-              title={tag}
-              actions={<RunLabel run={run} color={color(run)} />}
-              testId="text-card"
-              wide
-            >
-              <TextSeries run={run} tag={tag} version={versionOf(tag)} />
-            </LazyCard>
-          ))
-        }
-      />
+        testId="text-card"
+        wide
+        color={color}
+      >
+        {(run, tag) => <TextSeries run={run} tag={tag} version={versionOf(tag)} />}
+      </RunCards>
     </>
   );
 }
