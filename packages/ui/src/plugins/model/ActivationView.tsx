@@ -3,9 +3,9 @@
  * the server's capture), and its feature maps or attention heads as the server draws them.
  */
 import { useState } from 'react';
-import { useCanvas } from '../../components/useCanvas';
 import { formatValue } from '../../lib/format';
-import { type Histogram, imageUrl, type RunResult, type RunTensor } from './runApi';
+import { HistogramBars } from './HistogramBars';
+import { imageUrl, type RunResult, type RunTensor } from './runApi';
 
 const num = (v: number | null | undefined) => (typeof v === 'number' ? formatValue(v) : '—');
 
@@ -31,7 +31,15 @@ export function ActivationView({ name, tensor, run }: { name: string; tensor: Ru
       ) : (
         <>
           <StatsTable t={tensor} />
-          {tensor.histogram && <Bars histogram={tensor.histogram} />}
+          {tensor.histogram && (
+            <HistogramBars
+              counts={tensor.histogram.counts}
+              edges={tensor.histogram.edges}
+              height={80}
+              testId="activation-histogram"
+              label="Histogram of the activations"
+            />
+          )}
         </>
       )}
       {featureMap && (
@@ -86,41 +94,6 @@ function deadText(dead: number[], channels: number): string {
   if (!dead.length) return `none of ${channels}`;
   const list = dead.slice(0, 12).join(', ');
   return `${dead.length} of ${channels} (${list}${dead.length > 12 ? ', …' : ''})`;
-}
-
-function Bars({ histogram }: { histogram: Histogram }) {
-  const { counts, edges } = histogram;
-  const { ref } = useCanvas(
-    80,
-    (ctx, width, height) => {
-      let top = 0;
-      for (const c of counts) top = Math.max(top, c);
-      const bw = width / Math.max(1, counts.length);
-      ctx.fillStyle = getComputedStyle(ctx.canvas).getPropertyValue('--accent') || '#2563eb';
-      for (let i = 0; i < counts.length; i++) {
-        const bh = top ? (counts[i] / top) * (height - 14) : 0;
-        ctx.fillRect(i * bw + 0.5, height - 14 - bh, Math.max(1, bw - 1), bh);
-      }
-      ctx.fillStyle = getComputedStyle(ctx.canvas).getPropertyValue('--muted') || '#6b7280';
-      ctx.font = '10px system-ui, sans-serif';
-      ctx.textBaseline = 'bottom';
-      ctx.textAlign = 'left';
-      ctx.fillText(formatValue(edges[0]), 0, height);
-      ctx.textAlign = 'right';
-      ctx.fillText(formatValue(edges[edges.length - 1]), width, height);
-    },
-    [histogram],
-  );
-  return (
-    <div className="weight-histogram">
-      <canvas
-        ref={ref}
-        data-testid="activation-histogram"
-        data-counts={counts.join(',')}
-        aria-label="Histogram of the activations"
-      />
-    </div>
-  );
 }
 
 function AttentionHeads({ heads, name, t }: { heads: string[]; name: string; t: RunTensor }) {

@@ -7,6 +7,7 @@ import type { TensorInfo } from '@tensorscope/formats/model';
 import { useEffect, useRef, useState } from 'react';
 import { useCanvas } from '../../components/useCanvas';
 import { formatValue as formatNumber } from '../../lib/format';
+import { HistogramBars } from './HistogramBars';
 import type { WeightSummary } from './weightSummary';
 import { summarizeInWorker } from './weightsClient';
 
@@ -47,7 +48,15 @@ export function WeightView({ tensor }: { tensor: TensorInfo }) {
       {error && <div className="banner error">{error}</div>}
       {!loaded && !error && <div className="muted">Reading…</div>}
       {loaded && <StatsTable summary={loaded.summary} />}
-      {loaded && <HistogramChart summary={loaded.summary} />}
+      {loaded && (
+        <HistogramBars
+          counts={loaded.summary.histogram.counts}
+          edges={loaded.summary.histogram.edges}
+          height={90}
+          testId="weight-histogram"
+          label="Histogram of the values"
+        />
+      )}
       {loaded && <Heatmap data={loaded.data} shape={tensor.shape} absMax={loaded.summary.stats.absMax} />}
     </section>
   );
@@ -76,42 +85,6 @@ function StatsTable({ summary }: { summary: WeightSummary }) {
         ))}
       </tbody>
     </table>
-  );
-}
-
-function HistogramChart({ summary }: { summary: WeightSummary }) {
-  const { counts, edges } = summary.histogram;
-  const { ref } = useCanvas(
-    90,
-    (ctx, width, height) => {
-      let top = 0;
-      for (const c of counts) top = Math.max(top, c);
-      const bw = width / counts.length;
-      ctx.fillStyle = getComputedStyle(ctx.canvas).getPropertyValue('--accent') || '#2563eb';
-      for (let i = 0; i < counts.length; i++) {
-        const bh = top ? (counts[i] / top) * (height - 14) : 0;
-        ctx.fillRect(i * bw + 0.5, height - 14 - bh, Math.max(1, bw - 1), bh);
-      }
-      ctx.fillStyle = getComputedStyle(ctx.canvas).getPropertyValue('--muted') || '#6b7280';
-      ctx.font = '10px system-ui, sans-serif';
-      ctx.textBaseline = 'bottom';
-      ctx.textAlign = 'left';
-      ctx.fillText(formatNumber(edges[0]), 0, height);
-      ctx.textAlign = 'right';
-      ctx.fillText(formatNumber(edges[edges.length - 1]), width, height);
-    },
-    [summary],
-  );
-  return (
-    <div className="weight-histogram">
-      <canvas
-        ref={ref}
-        data-testid="weight-histogram"
-        data-counts={Array.from(counts).join(',')}
-        data-edges={`${edges[0]},${edges[edges.length - 1]}`}
-        aria-label="Histogram of the values"
-      />
-    </div>
   );
 }
 
