@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { formatValue } from '../../lib/format';
 import { HistogramBars } from './HistogramBars';
 import { imageUrl, type RunResult, type RunTensor } from './runApi';
+import { StatRows } from './StatRows';
 
 const num = (v: number | null | undefined) => (typeof v === 'number' ? formatValue(v) : '—');
 
@@ -76,18 +77,7 @@ function StatsTable({ t }: { t: RunTensor }) {
       'attention',
       `${t.attention.heads} maps of ${t.attention.queries} queries × ${t.attention.keys} keys`,
     ]);
-  return (
-    <table className="weight-stats" data-testid="activation-stats">
-      <tbody>
-        {rows.map(([k, v]) => (
-          <tr key={k} data-stat={k}>
-            <th>{k}</th>
-            <td>{v}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <StatRows rows={rows} testId="activation-stats" />;
 }
 
 function deadText(dead: number[], channels: number): string {

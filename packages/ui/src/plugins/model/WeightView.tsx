@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useCanvas } from '../../components/useCanvas';
 import { formatValue as formatNumber } from '../../lib/format';
 import { HistogramBars } from './HistogramBars';
+import { StatRows } from './StatRows';
 import type { WeightSummary } from './weightSummary';
 import { summarizeInWorker } from './weightsClient';
 
@@ -74,18 +75,7 @@ function StatsTable({ summary }: { summary: WeightSummary }) {
     ['Inf', (s.posInf + s.negInf).toLocaleString('en')],
     ['count', s.count.toLocaleString('en')],
   ];
-  return (
-    <table className="weight-stats" data-testid="weight-stats">
-      <tbody>
-        {rows.map(([k, v]) => (
-          <tr key={k} data-stat={k}>
-            <th>{k}</th>
-            <td>{v}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <StatRows rows={rows} testId="weight-stats" />;
 }
 
 const MAX_SIDE = 256;
